@@ -1,0 +1,1 @@
+"""Grading for the k-means course: checkers, clean room, batch, reports."""

@@ -1,0 +1,1 @@
+"""The k-means reference implementation: the mathematics of the course."""

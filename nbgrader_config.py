@@ -1,0 +1,34 @@
+"""nbgrader configuration for the k-means course.
+
+Run nbgrader (and `kmeans-course`) from this folder: nbgrader reads this file
+only from the working directory.
+"""
+import os
+
+c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+
+c.CourseDirectory.course_id = "kmeans-course"
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db")
+
+# The six lessons, in teaching order.
+ASSIGNMENTS = [
+    "01-labels",
+    "02-loss",
+    "03-lloyd",
+    "04-kmedians",
+    "05-gradient-descent",
+    "06-applications",
+]
+
+# Per-cell timeout: this is the setting that wins over ExecutePreprocessor.timeout.
+c.Execute.timeout = 60
+# The stub students see in place of a solution.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+# A deleted test cell is put back and graded (nbgrader's default leaves it missing).
+c.OverwriteCells.add_missing_cells = True
