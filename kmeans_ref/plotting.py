@@ -1,0 +1,923 @@
+"""Figures of the course: clusters, Voronoi regions, Lloyd's steps, losses and landscapes.
+
+Every helper draws on the Axes it is given (``ax=``, or ``axes=`` for several panels) or makes
+a new figure, and returns what it drew on, so a lesson cell stays one line::
+
+    plotting.plot_clusters(X, M, z, voronoi=True)
+    HTML(plotting.animate_lloyd(X, M0).to_jshtml())
+
+Colours are fixed across the course: cluster ``j`` is always ``cluster_color(j)`` (a
+colour-blind-safe qualitative palette), the mean is red and the median blue. The mathematics
+comes from ``kmeans_ref`` itself (``assign``, ``update_means``, ``assign_l1``,
+``update_medians``, ``sq_distances``, ...), so the figures show exactly what the reference does.
+Data follow the lesson layout: ``X`` of shape ``(d, N)``, centroids ``M`` of shape ``(d, k)``.
+
+Matplotlib is imported here only: ``import kmeans_ref`` stays NumPy-only. No helper calls
+``plt.show()``; they work with any backend, including Agg.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import colors as mcolors
+from matplotlib.animation import FuncAnimation
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FormatStrFormatter
+
+import kmeans_ref as _ref
+
+__all__ = [
+    "CLUSTER_COLORS",
+    "MEAN_COLOR",
+    "MEDIAN_COLOR",
+    "UNASSIGNED_COLOR",
+    "cluster_color",
+    "plot_clusters",
+    "plot_voronoi",
+    "Frame",
+    "lloyd_frames",
+    "plot_frame",
+    "plot_lloyd_steps",
+    "animate_lloyd",
+    "plot_mean_vs_median",
+    "plot_l1_l2_loss_1d",
+    "plot_loss_curve",
+    "loss_landscape_1d",
+    "local_minima_1d",
+    "plot_loss_landscape_1d",
+    "plot_elbow",
+    "show_images",
+]
+
+#: Cluster j is drawn in ``CLUSTER_COLORS[j % len(CLUSTER_COLORS)]`` in every figure
+#: (Okabe-Ito colours first: distinguishable with the common colour-vision deficiencies).
+CLUSTER_COLORS = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#8C564B",  # brown
+    "#F0E442",  # yellow
+    "#7F7F7F",  # grey
+    "#17BECF",  # cyan
+)
+#: The mean (L2 centroid) is red, the median (L1 centroid) blue, in every figure.
+MEAN_COLOR = "#D62728"
+MEDIAN_COLOR = "#1F5FD6"
+#: Points that have no cluster yet.
+UNASSIGNED_COLOR = "#9A9A9A"
+
+_METRICS = ("l2", "l1")
+
+
+def cluster_color(j: int) -> str:
+    """The colour of cluster ``j`` (0-indexed) in every figure of the course."""
+    return CLUSTER_COLORS[int(j) % len(CLUSTER_COLORS)]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _new_axes(ax, figsize=(5.5, 4.2)):
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _as_2d_points(X, name="X") -> np.ndarray:
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] != 2:
+        raise ValueError(
+            f"{name} must have shape (2, N) (one 2-D observation per column), "
+            f"got an array of shape {X.shape}"
+        )
+    return X
+
+
+def _as_centroids(M, d: int, name="M") -> np.ndarray:
+    M = np.asarray(M, dtype=np.float64)
+    if M.ndim != 2 or M.shape[0] != d or M.shape[1] < 1:
+        raise ValueError(
+            f"{name} must have shape ({d}, k) (one centroid per column), "
+            f"got an array of shape {M.shape}"
+        )
+    return M
+
+
+def _as_1d(x, name="x") -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 2 and 1 in x.shape:
+        x = x.ravel()
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array of shape (N,), got shape {x.shape}")
+    return x
+
+
+def _check_metric(metric: str) -> str:
+    if metric not in _METRICS:
+        raise ValueError(f"metric must be 'l2' or 'l1', got metric={metric!r}")
+    return metric
+
+
+def _labels(Y) -> np.ndarray:
+    return np.asarray(_ref.labels_from_one_hot(Y), dtype=np.int64)
+
+
+def _region_labels(grid, M, metric: str) -> np.ndarray:
+    """Nearest centroid of every grid point, ties to the lowest index.
+
+    Distances from ``kmeans_ref.sq_distances`` / ``l1_distances``, rounded before the argmin
+    so that rounding noise does not scatter exact ties (whole L1 tie regions) between clusters.
+    """
+    D = _ref.sq_distances(grid, M) if metric == "l2" else _ref.l1_distances(grid, M)
+    D = np.asarray(D, dtype=np.float64)
+    scale = max(float(np.abs(D).max()), 1e-300)
+    return np.argmin(np.round(D / scale, 10), axis=0)
+
+
+def _loss(X, z, M, metric: str) -> float:
+    Y = _ref.one_hot(z, M.shape[1])
+    return float(_ref.kmeans_loss(X, Y, M) if metric == "l2" else _ref.l1_loss(X, Y, M))
+
+
+def _min_loss(X, M, metric: str) -> float:
+    if metric == "l2":
+        return float(_ref.min_form_loss(X, M))
+    return float(np.asarray(_ref.l1_distances(X, M)).min(axis=0).sum())
+
+
+def _fmt(value: float) -> str:
+    """A loss for a title: 4 significant digits, thousands separated, no exponent below 1e9."""
+    value = float(value)
+    if 1e3 <= abs(value) < 1e9:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def _padded_limits(values, pad=0.08):
+    lo, hi = float(np.min(values)), float(np.max(values))
+    span = hi - lo if hi > lo else max(abs(hi), 1.0)
+    return lo - pad * span, hi + pad * span
+
+
+def _limits_2d(*arrays):
+    pts = np.concatenate([np.asarray(a, dtype=np.float64).reshape(2, -1) for a in arrays], axis=1)
+    return _padded_limits(pts[0]), _padded_limits(pts[1])
+
+
+def _set_aspect(ax, xlim, ylim):
+    # Equal scales show Voronoi boundaries as true perpendicular bisectors; when the two
+    # features have very different ranges (area vs price) an equal aspect would squash the plot.
+    ratio = (xlim[1] - xlim[0]) / (ylim[1] - ylim[0])
+    if 0.5 <= ratio <= 2:
+        ax.set_aspect("equal", adjustable="box")
+
+
+def _axis_labels(ax, feature_names):
+    names = feature_names if feature_names is not None else ("$x_1$", "$x_2$")
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+
+
+def _point_colors(z, n):
+    if z is None:
+        return np.array([mcolors.to_rgba(UNASSIGNED_COLOR)] * n)
+    z = np.asarray(z)
+    if z.shape != (n,):
+        raise ValueError(f"z must have shape ({n},) (one label per column of X), got {z.shape}")
+    palette = np.array([mcolors.to_rgba(c) for c in CLUSTER_COLORS])
+    return palette[z.astype(np.int64) % len(CLUSTER_COLORS)]
+
+
+def _draw_points(ax, X, z, size=28):
+    return ax.scatter(
+        X[0],
+        X[1],
+        c=_point_colors(z, X.shape[1]),
+        s=size,
+        edgecolors="white",
+        linewidths=0.4,
+        zorder=3,
+        gid="points",
+    )
+
+
+def _draw_centroids(ax, M, *, hollow=False, size=230, gid="centroids", label=None):
+    colors = [cluster_color(j) for j in range(M.shape[1])]
+    if hollow:
+        return ax.scatter(
+            M[0],
+            M[1],
+            marker="X",
+            s=size,
+            facecolors="white",
+            edgecolors=colors,
+            linewidths=1.8,
+            alpha=0.9,
+            zorder=5,
+            gid=gid,
+            label=label,
+        )
+    return ax.scatter(
+        M[0],
+        M[1],
+        marker="X",
+        s=size,
+        c=colors,
+        edgecolors="black",
+        linewidths=1.3,
+        zorder=6,
+        gid=gid,
+        label=label,
+    )
+
+
+def _cluster_legend(ax, k, with_centroid=True, names=None, **kwargs):
+    names = [f"cluster {j}" for j in range(k)] if names is None else list(names)
+    handles = [
+        Line2D([], [], ls="", marker="o", color=cluster_color(j), label=str(names[j]))
+        for j in range(k)
+    ]
+    if with_centroid:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="X",
+                markersize=10,
+                markerfacecolor="white",
+                markeredgecolor="black",
+                label="centroid",
+            )
+        )
+    return ax.legend(handles=handles, fontsize="small", framealpha=0.85, **kwargs)
+
+
+# --------------------------------------------------------------------------- clusters
+
+
+def plot_voronoi(M, *, ax=None, xlim=None, ylim=None, metric="l2", alpha=0.15, resolution=300):
+    """Shade the region of the plane nearest to each centroid (its Voronoi cell).
+
+    Parameters
+    ----------
+    M : array_like of shape (2, k)
+        Centroids, one per column.
+    ax : Axes, optional
+    xlim, ylim : (float, float), optional
+        The window to shade; defaults to the Axes' current limits if it already holds data,
+        else to the centroids' range with a margin.
+    metric : "l2" or "l1"
+        "l2" uses ``kmeans_ref.assign`` (straight boundaries, the perpendicular bisectors),
+        "l1" uses ``kmeans_ref.assign_l1`` (the Manhattan cells of k-medians).
+    alpha : float
+        Opacity of the shading; boundaries are drawn as thin dark lines.
+
+    Returns
+    -------
+    Axes
+    """
+    M = _as_centroids(M, 2)
+    metric = _check_metric(metric)
+    ax = _new_axes(ax)
+    if xlim is None or ylim is None:
+        if ax.has_data():
+            cur_x, cur_y = ax.get_xlim(), ax.get_ylim()
+        else:
+            cur_x, cur_y = _limits_2d(M)
+            cur_x = _padded_limits(cur_x, 0.5)
+            cur_y = _padded_limits(cur_y, 0.5)
+        xlim = cur_x if xlim is None else xlim
+        ylim = cur_y if ylim is None else ylim
+    xs = np.linspace(xlim[0], xlim[1], resolution)
+    ys = np.linspace(ylim[0], ylim[1], resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    grid = np.vstack([gx.ravel(), gy.ravel()])
+    labels = _region_labels(grid, M, metric).reshape(gy.shape)
+    palette = np.array([mcolors.to_rgba(c, alpha) for c in CLUSTER_COLORS])
+    rgba = palette[labels % len(CLUSTER_COLORS)]
+    ax.imshow(
+        rgba,
+        origin="lower",
+        extent=(xlim[0], xlim[1], ylim[0], ylim[1]),
+        interpolation="nearest",
+        aspect="auto",
+        zorder=0,
+        gid="voronoi",
+    )
+    k = M.shape[1]
+    if k > 1:
+        ax.contour(
+            gx,
+            gy,
+            labels,
+            levels=np.arange(k - 1) + 0.5,
+            colors="0.25",
+            linewidths=1.0,
+            zorder=1,
+        )
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    return ax
+
+
+def plot_clusters(
+    X,
+    M=None,
+    z=None,
+    *,
+    ax=None,
+    voronoi=False,
+    title=None,
+    feature_names=None,
+    legend=True,
+    cluster_names=None,
+    metric="l2",
+):
+    """Scatter 2-D observations coloured by cluster, with centroids as large crosses.
+
+    Parameters
+    ----------
+    X : array_like of shape (2, N)
+        Observations, one per column.
+    M : array_like of shape (2, k), optional
+        Centroids, drawn as crosses in their cluster's colour.
+    z : array_like of shape (N,), optional
+        Labels 0..k-1; without them the points are grey (not assigned yet).
+    ax : Axes, optional
+    voronoi : bool
+        Shade the Voronoi regions of ``M`` (the points each centroid would win).
+    title : str, optional
+    feature_names : (str, str), optional
+        Axis labels, e.g. ``dataset.feature_names``; default ``x_1``, ``x_2``.
+    legend : bool
+        Add a legend naming the clusters (when ``z`` or ``M`` is given).
+    cluster_names : sequence of str, optional
+        Legend names of the clusters (e.g. ``dataset.target_names``); default "cluster j".
+    metric : "l2" or "l1"
+        Distance of the Voronoi regions.
+
+    Returns
+    -------
+    Axes
+        The points are ``ax.collections`` with gid "points", the centroids gid "centroids".
+    """
+    X = _as_2d_points(X)
+    metric = _check_metric(metric)
+    ax = _new_axes(ax)
+    if M is not None:
+        M = _as_centroids(M, 2)
+    xlim, ylim = _limits_2d(X, M) if M is not None else _limits_2d(X)
+    if voronoi:
+        if M is None:
+            raise ValueError("voronoi=True needs the centroids M")
+        plot_voronoi(M, ax=ax, xlim=xlim, ylim=ylim, metric=metric)
+    _draw_points(ax, X, z)
+    if M is not None:
+        _draw_centroids(ax, M)
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    _set_aspect(ax, xlim, ylim)
+    _axis_labels(ax, feature_names)
+    if title is not None:
+        ax.set_title(title)
+    if legend and (z is not None or M is not None):
+        k = M.shape[1] if M is not None else int(np.max(z)) + 1
+        if cluster_names is not None and len(cluster_names) < k:
+            raise ValueError(
+                f"cluster_names must name all {k} clusters, got {len(cluster_names)} names"
+            )
+        if k <= 10:
+            _cluster_legend(ax, k, with_centroid=M is not None, names=cluster_names)
+    return ax
+
+
+# --------------------------------------------------------------------------- Lloyd's steps
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One picture of Lloyd's algorithm.
+
+    kind : "init", "assign" or "refit"
+    M : ndarray (d, k), the centroids shown (for "assign": the centroids that did the assigning)
+    z : ndarray (N,) of labels, or None for "init"
+    loss : float, the loss of the pair shown (for "init": the min-form loss of M)
+    step : int, the iteration (0 for "init", then 1, 2, ... for each assign/refit pair)
+    converged : bool, True on the last frame when the next assignment would change nothing
+    """
+
+    kind: str
+    M: np.ndarray
+    z: np.ndarray | None
+    loss: float
+    step: int
+    converged: bool = False
+
+
+def lloyd_frames(X, M0, *, max_iter=10, metric="l2"):
+    """Record Lloyd's algorithm as a list of frames: init, assign, refit, assign, refit, ...
+
+    Each iteration adds an "assign" frame (every point to its nearest centroid:
+    ``kmeans_ref.assign``, or ``assign_l1`` for ``metric="l1"``) and a "refit" frame
+    (every centroid to the mean of its points: ``update_means``, or ``update_medians``).
+    The recording stops when an assignment step changes no label (the next refit would change
+    nothing; the last frame is then marked ``converged``) or after ``max_iter`` iterations.
+    The losses never increase.
+
+    Parameters
+    ----------
+    X : array_like of shape (d, N)
+    M0 : array_like of shape (d, k)
+    max_iter : int
+    metric : "l2" (k-means) or "l1" (k-medians)
+
+    Returns
+    -------
+    list of Frame, at most ``1 + 2 * max_iter`` long
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (d, N), got an array of shape {X.shape}")
+    M = _as_centroids(M0, X.shape[0], name="M0").copy()
+    metric = _check_metric(metric)
+    frames = [Frame("init", M.copy(), None, _min_loss(X, M, metric), 0)]
+    z_prev = None
+    for step in range(1, int(max_iter) + 1):
+        Y = _ref.assign(X, M) if metric == "l2" else _ref.assign_l1(X, M)
+        z = _labels(Y)
+        if z_prev is not None and np.array_equal(z, z_prev):
+            frames[-1] = replace(frames[-1], converged=True)
+            break
+        frames.append(Frame("assign", M.copy(), z, _loss(X, z, M, metric), step))
+        update = _ref.update_means if metric == "l2" else _ref.update_medians
+        M = np.asarray(update(X, Y, M), dtype=np.float64)
+        frames.append(Frame("refit", M.copy(), z, _loss(X, z, M, metric), step))
+        z_prev = z
+    return frames
+
+
+def _frame_title(frame):
+    what = {
+        "init": "Initialisation",
+        "assign": f"Iteration {frame.step}: assignment",
+        "refit": f"Iteration {frame.step}: refitting",
+    }[frame.kind]
+    done = "  (converged)" if frame.converged else ""
+    return f"{what}{done}\nloss = {_fmt(frame.loss)}"
+
+
+def plot_frame(X, frame, *, ax=None, M_prev=None, metric="l2", xlim=None, ylim=None,
+               feature_names=None, legend=True):
+    """Draw one frame of ``lloyd_frames``.
+
+    "init": grey points and the initial centroids. "assign": points recoloured by their
+    nearest centroid, with the Voronoi regions of the centroids that did the assigning.
+    "refit": the new centroids, the previous ones hollow (``M_prev``), and arrows from old
+    to new. The title names the step and the loss.
+
+    Returns
+    -------
+    Axes
+    """
+    X = _as_2d_points(X)
+    metric = _check_metric(metric)
+    if frame.kind not in ("init", "assign", "refit"):
+        raise ValueError(f"frame.kind must be 'init', 'assign' or 'refit', got {frame.kind!r}")
+    ax = _new_axes(ax)
+    M = _as_centroids(frame.M, 2, name="frame.M")
+    if xlim is None or ylim is None:
+        extra = [M] if M_prev is None else [M, np.asarray(M_prev)]
+        auto_x, auto_y = _limits_2d(X, *extra)
+        xlim = auto_x if xlim is None else xlim
+        ylim = auto_y if ylim is None else ylim
+    if frame.kind == "assign":
+        plot_voronoi(M, ax=ax, xlim=xlim, ylim=ylim, metric=metric, alpha=0.16)
+    _draw_points(ax, X, frame.z)
+    handles = []
+    if frame.kind == "refit" and M_prev is not None:
+        M_prev = _as_centroids(M_prev, 2, name="M_prev")
+        _draw_centroids(ax, M_prev, hollow=True, gid="previous centroids")
+        for j in range(M.shape[1]):
+            if np.allclose(M_prev[:, j], M[:, j]):
+                continue
+            ax.annotate(
+                "",
+                xy=(M[0, j], M[1, j]),
+                xytext=(M_prev[0, j], M_prev[1, j]),
+                arrowprops=dict(arrowstyle="-|>", color="black", lw=1.6, shrinkA=7, shrinkB=9,
+                                mutation_scale=14),
+                zorder=4,
+                gid="move",
+            )
+        handles.append(Line2D([], [], ls="", marker="X", markersize=10, markerfacecolor="white",
+                              markeredgecolor="0.3", label="old centroid"))
+        handles.append(Line2D([], [], ls="", marker="X", markersize=10, markerfacecolor="0.5",
+                              markeredgecolor="black", label="new centroid (mean)"
+                              if metric == "l2" else "new centroid (median)"))
+    _draw_centroids(ax, M)
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    _set_aspect(ax, xlim, ylim)
+    _axis_labels(ax, feature_names)
+    ax.set_title(_frame_title(frame), fontsize="medium")
+    if legend and handles:
+        ax.legend(handles=handles, fontsize="x-small", loc="best", framealpha=0.85)
+    return ax
+
+
+def _frame_limits(X, frames):
+    return _limits_2d(X, *[f.M for f in frames])
+
+
+def plot_lloyd_steps(X, M0, *, n_steps=2, metric="l2", feature_names=None):
+    """A static grid of Lloyd's first steps: init, assign 1, refit 1, assign 2, ...
+
+    ``n_steps`` iterations give ``1 + 2 * n_steps`` panels (fewer if it converges earlier),
+    three per row, all on the same scale.
+
+    Returns
+    -------
+    Figure
+    """
+    X = _as_2d_points(X)
+    frames = lloyd_frames(X, M0, max_iter=n_steps, metric=metric)
+    n = len(frames)
+    ncols = min(n, 3)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(3.6 * ncols, 3.4 * nrows), layout="constrained", squeeze=False
+    )
+    xlim, ylim = _frame_limits(X, frames)
+    M_prev = None
+    for frame, ax in zip(frames, axes.flat):
+        plot_frame(X, frame, ax=ax, M_prev=M_prev, metric=metric, xlim=xlim, ylim=ylim,
+                   feature_names=feature_names, legend=False)
+        M_prev = frame.M
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    name = "k-means (Lloyd)" if metric == "l2" else "k-medians"
+    fig.suptitle(f"{name}: assignment and refitting steps, k = {frames[0].M.shape[1]}")
+    return fig
+
+
+def animate_lloyd(X, M0, *, max_iter=10, metric="l2", interval=800, feature_names=None):
+    """An animation of Lloyd's algorithm, one frame per init / assignment / refitting step.
+
+    The figure is closed before returning, so a notebook shows only the animation::
+
+        HTML(plotting.animate_lloyd(X, M0).to_jshtml())
+
+    ``to_jshtml`` embeds PNG frames and needs no ffmpeg. Small figure (5 x 4 in, 75 dpi) so
+    the HTML stays a few hundred KB.
+
+    Returns
+    -------
+    matplotlib.animation.FuncAnimation (attribute ``frames``: the recorded ``Frame`` list)
+    """
+    X = _as_2d_points(X)
+    frames = lloyd_frames(X, M0, max_iter=max_iter, metric=metric)
+    xlim, ylim = _frame_limits(X, frames)
+    fig, ax = plt.subplots(figsize=(5, 4), dpi=75, layout="constrained")
+
+    def draw(i):
+        ax.clear()
+        prev = frames[i - 1].M if i > 0 else None
+        plot_frame(X, frames[i], ax=ax, M_prev=prev, metric=metric, xlim=xlim, ylim=ylim,
+                   feature_names=feature_names)
+        return []
+
+    anim = FuncAnimation(fig, draw, frames=len(frames), interval=interval, blit=False,
+                         repeat=True)
+    anim.frames = frames
+    plt.close(fig)
+    return anim
+
+
+# --------------------------------------------------------------------------- mean vs median
+
+
+def _center_1d(x, update):
+    X = x[None, :]
+    Y = np.ones((1, x.size))
+    return float(np.asarray(update(X, Y, np.zeros((1, 1))))[0, 0])
+
+
+def plot_mean_vs_median(x, *, ax=None):
+    """k = 1, d = 1: the points on a line, their mean (red) and median (blue).
+
+    With an outlier in ``x`` the mean is pulled towards it while the median barely moves.
+    The centres come from ``kmeans_ref.update_means`` and ``kmeans_ref.update_medians``.
+
+    Returns
+    -------
+    Axes
+    """
+    x = _as_1d(x)
+    ax = _new_axes(ax, figsize=(7.0, 3.0))
+    mean = _center_1d(x, _ref.update_means)
+    median = _center_1d(x, _ref.update_medians)
+    ax.axhline(0.0, color="0.8", lw=1.0, zorder=0)
+    ax.scatter(x, np.zeros_like(x), s=60, color="0.25", edgecolors="white", linewidths=0.6,
+               zorder=3, gid="points", label=f"data (N = {x.size})")
+    ax.vlines(median, -0.35, 0.7, color=MEDIAN_COLOR, lw=2.2, ls="-", zorder=2)
+    ax.vlines(mean, -0.35, 0.7, color=MEAN_COLOR, lw=2.2, ls="--", zorder=2)
+    ax.plot([median], [0.7], marker="v", ms=12, color=MEDIAN_COLOR, ls="", zorder=4,
+            label=f"median = {median:.3g}  (minimises the L1 loss)", gid="median")
+    ax.plot([mean], [0.7], marker="v", ms=12, color=MEAN_COLOR, ls="", zorder=4,
+            label=f"mean = {mean:.3g}  (minimises the L2 loss)", gid="mean")
+    ax.set_ylim(-0.6, 2.6)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_xlim(*_padded_limits(x, 0.06))
+    ax.set_xlabel("$x$")
+    ax.set_title("Mean vs median, k = 1, d = 1")
+    ax.legend(loc="upper right", fontsize="small", framealpha=0.9)
+    return ax
+
+
+def plot_l1_l2_loss_1d(x, *, ax=None, resolution=600):
+    """The loss of a single centre mu for 1-D data: sum |x_i - mu| and sum (x_i - mu)^2.
+
+    L1 (blue, left axis) is piecewise linear with kinks at the data and is minimised by any
+    median; for an even N it is flat between the two middle points (the interval is shaded).
+    L2 (red, right axis) is a parabola minimised by the mean. The data sit as ticks below.
+
+    Returns
+    -------
+    Axes (the L1 axis; the L2 axis is its twin, ``ax.figure.axes``)
+    """
+    x = _as_1d(x)
+    ax = _new_axes(ax, figsize=(6.5, 4.0))
+    lo, hi = _padded_limits(x, 0.12)
+    mu = np.linspace(lo, hi, resolution)
+    mu = np.union1d(mu, x)  # the kinks of the L1 loss are exactly on the grid
+    X, Mgrid = x[None, :], mu[None, :]
+    l1 = np.asarray(_ref.l1_distances(X, Mgrid)).sum(axis=1)
+    l2 = np.asarray(_ref.sq_distances(X, Mgrid)).sum(axis=1)
+    xs = np.sort(x)
+    n = x.size
+    if n % 2:
+        med_lo = med_hi = xs[n // 2]
+    else:
+        med_lo, med_hi = xs[n // 2 - 1], xs[n // 2]
+    mean = float(x.mean())
+    l1_line, = ax.plot(mu, l1, color=MEDIAN_COLOR, lw=2.2, label=r"L1: $\sum_i |x_i - \mu|$")
+    ax.set_ylabel("L1 loss", color=MEDIAN_COLOR)
+    ax.tick_params(axis="y", colors=MEDIAN_COLOR)
+    ax2 = ax.twinx()
+    l2_line, = ax2.plot(mu, l2, color=MEAN_COLOR, lw=2.2, ls="--",
+                        label=r"L2: $\sum_i (x_i - \mu)^2$")
+    ax2.set_ylabel("L2 loss", color=MEAN_COLOR)
+    ax2.tick_params(axis="y", colors=MEAN_COLOR)
+    l1_min = float(np.abs(x - med_lo).sum())
+    handles = [l1_line, l2_line]
+    if med_hi > med_lo:
+        ax.axvspan(med_lo, med_hi, color=MEDIAN_COLOR, alpha=0.12, zorder=0)
+        ax.plot([med_lo, med_hi], [l1_min, l1_min], color=MEDIAN_COLOR, lw=5, alpha=0.6,
+                solid_capstyle="butt", gid="median interval")
+        handles.append(Line2D([], [], color=MEDIAN_COLOR, lw=5, alpha=0.6,
+                              label=f"L1 minimisers: every median in [{med_lo:.3g}, {med_hi:.3g}]"))
+    else:
+        m, = ax.plot([med_lo], [l1_min], marker="o", ms=9, color=MEDIAN_COLOR, ls="",
+                     gid="median", label=f"L1 minimiser: median = {med_lo:.3g}")
+        handles.append(m)
+    m2, = ax2.plot([mean], [float(((x - mean) ** 2).sum())], marker="o", ms=9, color=MEAN_COLOR,
+                   ls="", gid="mean", label=f"L2 minimiser: mean = {mean:.3g}")
+    handles.append(m2)
+    ax.plot(x, np.zeros_like(x), ls="", marker="|", ms=14, mew=2, color="0.2",
+            transform=ax.get_xaxis_transform(), clip_on=False, gid="data", zorder=5)
+    ax.set_xlim(lo, hi)
+    # head room above the curves for the legend
+    ax.set_ylim(0, 1.5 * float(l1.max()))
+    ax2.set_ylim(0, 1.5 * float(l2.max()))
+    ax.set_xlabel(r"centre $\mu$  (data points as ticks)")
+    ax.set_title(f"Loss of one centre for N = {n} points")
+    ax.legend(handles=handles, loc="upper center", fontsize="small", framealpha=0.9)
+    return ax
+
+
+# --------------------------------------------------------------------------- losses
+
+
+def plot_loss_curve(losses, *, ax=None, label=None, ylabel="loss", logy=False):
+    """The loss after each iteration (iteration 0, 1, 2, ...). Call again on the same ``ax``
+    with another ``label`` to compare runs; each curve takes the next course colour."""
+    losses = np.asarray(losses, dtype=np.float64).ravel()
+    if losses.size == 0:
+        raise ValueError("losses must contain at least one value, got an empty sequence")
+    ax = _new_axes(ax, figsize=(5.5, 3.6))
+    color = CLUSTER_COLORS[len(ax.lines) % len(CLUSTER_COLORS)]
+    ax.plot(np.arange(losses.size), losses, marker="o", ms=4, lw=1.8, color=color, label=label)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.grid(True, alpha=0.3)
+    if label is not None:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def plot_elbow(ks, losses, *, ax=None):
+    """The best loss found for each number of clusters k: look for the bend ("elbow")."""
+    ks = np.asarray(ks).ravel()
+    losses = np.asarray(losses, dtype=np.float64).ravel()
+    if ks.shape != losses.shape:
+        raise ValueError(
+            f"ks and losses must have the same length, got {ks.size} and {losses.size}"
+        )
+    ax = _new_axes(ax, figsize=(5.5, 3.6))
+    ax.plot(ks, losses, marker="o", ms=6, lw=2, color=CLUSTER_COLORS[0])
+    ax.set_xticks(ks)
+    ax.set_xlabel("number of clusters k")
+    ax.set_ylabel("loss (sum of squared distances)")
+    ax.set_title("Elbow plot")
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+# --------------------------------------------------------------------------- 1-D landscape
+
+
+def loss_landscape_1d(x, *, lim=None, resolution=200):
+    """The min-form loss of k = 2 centres for 1-D data on a grid.
+
+    ``L[a, b] = sum_i min((x_i - mu[a])^2, (x_i - mu[b])^2)``, i.e.
+    ``kmeans_ref.min_form_loss(x[None, :], [[mu[a], mu[b]]])``; symmetric: ``L == L.T``.
+
+    Returns
+    -------
+    mu : ndarray (resolution,), the grid of centre positions (both axes)
+    L : ndarray (resolution, resolution), ``L[a, b]`` the loss at ``mu1 = mu[a], mu2 = mu[b]``
+    """
+    x = _as_1d(x)
+    lim = _padded_limits(x, 0.15) if lim is None else (float(lim[0]), float(lim[1]))
+    mu = np.linspace(lim[0], lim[1], int(resolution))
+    D = np.asarray(_ref.sq_distances(x[None, :], mu[None, :]))  # (G, N): (x_i - mu[a])^2
+    L = np.empty((mu.size, mu.size))
+    for a in range(mu.size):  # one row at a time keeps memory at G * N
+        L[a] = np.minimum(D[a][None, :], D).sum(axis=1)
+    return mu, L
+
+
+def local_minima_1d(x):
+    """The exact local minima of the k = 2 min-form loss of 1-D data.
+
+    In one dimension a clustering that Lloyd's algorithm cannot improve splits the sorted data
+    into a left and a right group; the pair of group means is a (strict) local minimum of
+    L(mu1, mu2) when every point is strictly nearer to its own group's mean. Each split is
+    listed once with mu1 < mu2 (its mirror image (mu2, mu1) is a minimum too).
+
+    Returns
+    -------
+    ndarray of shape (m, 3): rows (mu1, mu2, loss), sorted by loss (row 0: a global minimum)
+
+    >>> local_minima_1d([0.0, 1.0, 10.0, 11.0]).tolist()
+    [[0.5, 10.5, 1.0]]
+    """
+    xs = np.sort(_as_1d(x))
+    rows = []
+    for s in range(1, xs.size):
+        left, right = xs[:s], xs[s:]
+        m1, m2 = left.mean(), right.mean()
+        if not m1 < m2:
+            continue
+        boundary = (m1 + m2) / 2
+        if left.max() < boundary < right.min():
+            loss = ((left - m1) ** 2).sum() + ((right - m2) ** 2).sum()
+            rows.append((m1, m2, loss))
+    rows.sort(key=lambda r: r[2])
+    return np.array(rows, dtype=np.float64).reshape(-1, 3)
+
+
+def plot_loss_landscape_1d(x, *, ax=None, lim=None, paths=None, resolution=200,
+                           mark_minima=True, colorbar=True):
+    """Filled contours of the k = 2 loss L(mu1, mu2) = sum_i min((x_i - mu1)^2, (x_i - mu2)^2).
+
+    The landscape is symmetric about the diagonal mu1 = mu2 (swapping the two centres changes
+    nothing), drawn dashed. With ``mark_minima`` the exact local minima (``local_minima_1d``)
+    are marked: global minima as stars, the other local minima as diamonds. ``paths`` (a list
+    of arrays of shape (steps, 2) of (mu1, mu2), e.g. gradient-descent iterates) are drawn
+    with a circle at the start and a square at the end.
+
+    Returns
+    -------
+    Axes
+    """
+    x = _as_1d(x)
+    ax = _new_axes(ax, figsize=(6.0, 6.2))
+    mu, L = loss_landscape_1d(x, lim=lim, resolution=resolution)
+    # Levels packed geometrically towards the minimum: the basins show many closed contours,
+    # yet the whole range up to the corners is coloured.
+    lo, hi = float(L.min()), float(L.max())
+    levels = np.r_[lo, lo + (hi - lo) * np.geomspace(2e-3, 1.0, 30)] if hi > lo else None
+    # L[a, b] has mu1 = mu[a] on the x axis and mu2 = mu[b] on the y axis, hence L.T.
+    cs = ax.contourf(mu, mu, L.T, levels=levels, cmap="viridis")
+    if levels is not None:
+        ax.contour(mu, mu, L.T, levels=levels[1::2], colors="white", linewidths=0.5, alpha=0.45)
+    ax.plot([mu[0], mu[-1]], [mu[0], mu[-1]], ls="--", color="white", lw=1.3, gid="diagonal")
+    handles = [Line2D([], [], ls="--", color="0.45", lw=1.3,
+                      label=r"$\mu_1 = \mu_2$ (symmetry axis)")]
+    ax.plot(x, np.full_like(x, mu[0]), ls="", marker="|", ms=10, mew=1.5, color="black",
+            clip_on=False, gid="data", zorder=5)
+    if mark_minima:
+        minima = local_minima_1d(x)
+        inside = (minima[:, 0] >= mu[0]) & (minima[:, 1] <= mu[-1])
+        best = minima[0, 2] if minima.size else np.inf
+        glob = minima[inside & np.isclose(minima[:, 2], best, rtol=1e-9)]
+        loc = minima[inside & ~np.isclose(minima[:, 2], best, rtol=1e-9)]
+        if glob.size:
+            ax.plot(np.r_[glob[:, 0], glob[:, 1]], np.r_[glob[:, 1], glob[:, 0]], ls="",
+                    marker="*", ms=17, color="gold", mec="black", mew=0.8, zorder=7,
+                    gid="global minima", label=f"global minimum (L = {best:.3g})")
+        if loc.size:
+            ax.plot(np.r_[loc[:, 0], loc[:, 1]], np.r_[loc[:, 1], loc[:, 0]], ls="",
+                    marker="D", ms=8, color="white", mec="black", mew=0.8, zorder=7,
+                    gid="local minima", label="local minimum (not global)")
+    for i, path in enumerate(paths or []):
+        path = np.asarray(path, dtype=np.float64)
+        if path.ndim != 2 or path.shape[1] != 2:
+            raise ValueError(
+                f"paths[{i}] must have shape (steps, 2) of (mu1, mu2) pairs, got {path.shape}"
+            )
+        color = CLUSTER_COLORS[(i + 1) % len(CLUSTER_COLORS)]
+        ax.plot(path[:, 0], path[:, 1], color=color, lw=2, marker=".", ms=4, zorder=8,
+                gid=f"path {i}", label=f"path {i + 1}")
+        ax.plot(path[0, 0], path[0, 1], marker="o", ms=9, color="white", mec=color, mew=2.5,
+                ls="", zorder=9, gid=f"path {i} start")
+        ax.plot(path[-1, 0], path[-1, 1], marker="s", ms=8, color=color, mec="black", mew=1,
+                ls="", zorder=9, gid=f"path {i} end")
+    handles += ax.get_legend_handles_labels()[0]
+    if paths:
+        handles += [
+            Line2D([], [], ls="", marker="o", ms=8, color="white", mec="0.3", mew=2, label="start"),
+            Line2D([], [], ls="", marker="s", ms=7, color="0.5", mec="black", label="end"),
+        ]
+    ax.legend(handles=handles, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.13),
+              ncol=2, framealpha=0.9)
+    ax.set_xlim(mu[0], mu[-1])
+    ax.set_ylim(mu[0], mu[-1])
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlabel(r"$\mu_1$")
+    ax.set_ylabel(r"$\mu_2$")
+    ax.set_title(r"k = 2 loss $L(\mu_1, \mu_2)$ for 1-D data")
+    if colorbar:
+        cb = ax.figure.colorbar(cs, ax=ax, shrink=0.85)
+        cb.set_label(r"loss $L(\mu_1, \mu_2)$")
+        cb.ax.yaxis.set_major_formatter(FormatStrFormatter("%.3g"))
+    return ax
+
+
+# --------------------------------------------------------------------------- images
+
+
+def show_images(images, titles=None, *, axes=None):
+    """Show images side by side (e.g. a photo and its colour-quantised versions).
+
+    Parameters
+    ----------
+    images : sequence of arrays (H, W, 3) uint8 or float in [0, 1], or (H, W)
+    titles : sequence of str, optional
+    axes : sequence of Axes, optional, one per image
+
+    Returns
+    -------
+    Figure
+    """
+    images = list(images)
+    if not images:
+        raise ValueError("images must contain at least one image, got an empty sequence")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(
+            f"titles must have one entry per image: {len(images)} images, {len(titles)} titles"
+        )
+    if axes is None:
+        h, w = np.asarray(images[0]).shape[:2]
+        width = 3.6
+        fig, axes = plt.subplots(1, len(images), figsize=(width * len(images), width * h / w + 0.5),
+                                 layout="constrained", squeeze=False)
+        axes = list(axes.flat)
+    else:
+        axes = list(np.ravel(axes))
+        if len(axes) != len(images):
+            raise ValueError(f"axes must hold one Axes per image: {len(images)} images, "
+                             f"{len(axes)} axes")
+        fig = axes[0].figure
+    for i, (img, ax) in enumerate(zip(images, axes)):
+        img = np.asarray(img)
+        ax.imshow(img, cmap="gray" if img.ndim == 2 else None, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if titles is not None:
+            ax.set_title(titles[i])
+    return fig
