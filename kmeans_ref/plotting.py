@@ -1,4 +1,4 @@
-"""Figures of the course: clusters, Voronoi regions, Lloyd's steps, losses and landscapes.
+"""Figures of the course: clusters, label and distance matrices, Lloyd's steps, losses, landscapes.
 
 Every helper draws on the Axes it is given (``ax=``, or ``axes=`` for several panels) or makes
 a new figure, and returns what it drew on, so a lesson cell stays one line::
@@ -24,8 +24,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import colors as mcolors
 from matplotlib.animation import FuncAnimation
+from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import FormatStrFormatter
+from matplotlib.transforms import blended_transform_factory
 
 import kmeans_ref as _ref
 
@@ -37,6 +40,9 @@ __all__ = [
     "cluster_color",
     "plot_clusters",
     "plot_voronoi",
+    "plot_residuals",
+    "plot_label_matrix",
+    "plot_distance_matrix",
     "Frame",
     "lloyd_frames",
     "plot_frame",
@@ -49,6 +55,8 @@ __all__ = [
     "local_minima_1d",
     "plot_loss_landscape_1d",
     "plot_elbow",
+    "loss_slice",
+    "plot_loss_slice",
     "show_images",
 ]
 
@@ -238,7 +246,7 @@ def _draw_centroids(ax, M, *, hollow=False, size=230, gid="centroids", label=Non
     )
 
 
-def _cluster_legend(ax, k, with_centroid=True, names=None, **kwargs):
+def _cluster_legend(ax, k, with_centroid=True, names=None, extra=(), **kwargs):
     names = [f"cluster {j}" for j in range(k)] if names is None else list(names)
     handles = [
         Line2D([], [], ls="", marker="o", color=cluster_color(j), label=str(names[j]))
@@ -257,6 +265,7 @@ def _cluster_legend(ax, k, with_centroid=True, names=None, **kwargs):
                 label="centroid",
             )
         )
+    handles.extend(extra)
     return ax.legend(handles=handles, fontsize="small", framealpha=0.85, **kwargs)
 
 
@@ -396,6 +405,282 @@ def plot_clusters(
             )
         if k <= 10:
             _cluster_legend(ax, k, with_centroid=M is not None, names=cluster_names)
+    return ax
+
+
+def plot_residuals(
+    X,
+    M,
+    z,
+    *,
+    ax=None,
+    title=None,
+    feature_names=None,
+    voronoi=False,
+    legend=True,
+    cluster_names=None,
+):
+    """The reconstruction view of a clustering: every observation joined to its centroid.
+
+    Draws ``plot_clusters(X, M, z)`` and a grey segment from each observation ``x_i`` to its
+    centroid ``m_{z_i}``: the segment is column ``i`` of the residual matrix ``R = X - M Y``,
+    and the sum of their squared lengths is the k-means loss
+    ``||X - M Y||_F^2 = sum_i ||x_i - m_{z_i}||^2`` (``kmeans_ref.kmeans_loss``), which the
+    default title reports.
+
+    Parameters
+    ----------
+    X : array_like of shape (2, N)
+        Observations, one per column.
+    M : array_like of shape (2, k)
+        Centroids, one per column.
+    z : array_like of int, shape (N,)
+        Labels 0..k-1: observation ``i`` is joined to ``M[:, z[i]]``.
+    ax : Axes, optional
+    title : str, optional
+        Default: the residuals and the value of the loss.
+    feature_names, voronoi, legend, cluster_names
+        As in ``plot_clusters``.
+
+    Returns
+    -------
+    Axes
+        The segments are a ``LineCollection`` with gid "residuals" (N segments, each
+        ``[x_i, m_{z_i}]``); points and centroids as in ``plot_clusters``.
+    """
+    X = _as_2d_points(X)
+    M = _as_centroids(M, 2)
+    k = M.shape[1]
+    z = np.asarray(z)
+    if z.shape != (X.shape[1],):
+        raise ValueError(
+            f"z must have shape ({X.shape[1]},) (one label per column of X), got {z.shape}"
+        )
+    Y = _ref.one_hot(z, k)  # validates the labels: integers in 0..k-1
+    z = _labels(Y)
+    loss = float(_ref.kmeans_loss(X, Y, M))
+    if title is None:
+        title = (r"residuals $\mathbf{x}_i - \mathbf{m}_{z_i}$:  "
+                 rf"$\|X - MY\|_F^2$ = {_fmt(loss)}")
+    ax = plot_clusters(X, M, z, ax=ax, voronoi=voronoi, title=title,
+                       feature_names=feature_names, legend=False)
+    segments = np.stack([X.T, M[:, z].T], axis=1)  # (N, 2 ends, 2 coordinates)
+    ax.add_collection(
+        LineCollection(segments, colors="0.45", linewidths=0.8, alpha=0.8, zorder=2,
+                       gid="residuals")
+    )
+    if legend:
+        if cluster_names is not None and len(cluster_names) < k:
+            raise ValueError(
+                f"cluster_names must name all {k} clusters, got {len(cluster_names)} names"
+            )
+        residual = Line2D([], [], color="0.45", lw=1.2,
+                          label=r"residual $\mathbf{x}_i - \mathbf{m}_{z_i}$")
+        if k <= 10:
+            _cluster_legend(ax, k, names=cluster_names, extra=[residual])
+        else:
+            ax.legend(handles=[residual], fontsize="small", framealpha=0.85)
+    return ax
+
+
+# --------------------------------------------------------------------------- matrices
+
+# Up to these sizes a (k, N) matrix gets one tick per row / column and visible cell borders.
+_TICK_ROWS = 20
+_TICK_COLUMNS = 30
+_SMALL_COLUMNS = 40
+
+
+def _matrix_axes(ax, k, N, *, extra_width=0.0):
+    """New Axes sized for a (k, N) matrix drawn cell by cell (when ``ax`` is None)."""
+    if ax is not None:
+        return ax
+    if N <= _SMALL_COLUMNS:
+        cell = 0.42
+        size = (min(2.2 + extra_width + cell * N, 12.0), 1.7 + cell * min(k, 20))
+    else:
+        size = (9.0 + extra_width, 1.7 + 0.35 * min(k, 20))
+    return _new_axes(None, figsize=size)
+
+
+def _matrix_ticks(ax, k, N, *, column_labels=None):
+    """One tick per row / column while they are few; cell borders as a light grid."""
+    if k <= _TICK_ROWS:
+        ax.set_yticks(np.arange(k))
+    if N <= _TICK_COLUMNS:
+        ax.set_xticks(np.arange(N))
+        if column_labels is not None:
+            ax.set_xticklabels([str(c) for c in column_labels])
+        if N > 15:
+            ax.tick_params(axis="x", labelsize="small")
+    else:
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    if N <= _SMALL_COLUMNS:
+        ax.set_xticks(np.arange(N + 1) - 0.5, minor=True)
+    if k <= _TICK_ROWS:
+        ax.set_yticks(np.arange(k + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="0.82", lw=0.8)
+    ax.grid(which="major", visible=False)
+    ax.tick_params(which="minor", length=0)
+
+
+def plot_label_matrix(Y, *, ax=None, title=None, sort=False):
+    """A label matrix as a picture: one row per cluster, one column per observation.
+
+    Entry ``Y[j, i] = 1`` is a cell filled with the colour of cluster ``j``
+    (``cluster_color(j)``, as in the scatter plots), a 0 is white, so a valid label matrix
+    shows exactly one coloured cell per column. Each row's sum, the cluster size ``n_j``, is
+    written at its right. A column that breaks the constraint (sum 0 or 2, ...) is framed
+    in dark red. Small matrices get one tick per row and per column (Python indices) and
+    visible cell borders; large ones are stretched to the width of the figure.
+
+    Parameters
+    ----------
+    Y : array_like of shape (k, N)
+        Entries 0 or 1 (ints, floats or booleans); row ``j`` is cluster ``j``, column ``i``
+        observation ``i``.
+    ax : Axes, optional
+    title : str, optional
+        Default: "label matrix Y, shape (k, N)".
+    sort : bool
+        Order the columns by cluster (stable), so that ``Y`` becomes a staircase whose step
+        widths are the cluster sizes; the column ticks (when shown) keep the original indices.
+
+    Returns
+    -------
+    Axes
+        The image (gid "label matrix") holds the RGBA cells, shape (k, N, 4); the row sums
+        are texts with gid "row sum"; invalid columns are rectangles with gid
+        "invalid column".
+    """
+    Y = np.asarray(Y)
+    if Y.ndim != 2 or 0 in Y.shape:
+        raise ValueError(
+            f"Y must have shape (k, N) (one row per cluster, one column per observation), "
+            f"got an array of shape {Y.shape}"
+        )
+    Y = Y.astype(np.float64)
+    if not np.all((Y == 0) | (Y == 1)):
+        bad = np.argwhere((Y != 0) & (Y != 1))[0]
+        raise ValueError(
+            f"Y must hold only 0 and 1, got Y[{bad[0]}, {bad[1]}] = {float(Y[bad[0], bad[1]])!r}"
+        )
+    k, N = Y.shape
+    order = np.arange(N)
+    if sort:
+        order = np.argsort(np.argmax(Y, axis=0), kind="stable")
+        Y = Y[:, order]
+    ax = _matrix_axes(ax, k, N, extra_width=0.8)
+    rgba = np.ones((k, N, 4))  # white
+    for j in range(k):
+        rgba[j, Y[j] == 1] = mcolors.to_rgba(cluster_color(j))
+    small = N <= _SMALL_COLUMNS
+    ax.imshow(rgba, interpolation="nearest", aspect="equal" if small else "auto",
+              gid="label matrix")
+    _matrix_ticks(ax, k, N, column_labels=order if sort else None)
+    ax.set_ylabel("cluster j")
+    ax.set_xlabel("observation i, sorted by cluster" if sort else "observation i")
+    sums = Y.sum(axis=0)
+    invalid = np.flatnonzero(sums != 1)
+    if invalid.size:
+        ax.set_xlabel(ax.get_xlabel() + "   (red frame: the column does not sum to 1)")
+    for i in invalid:
+        ax.add_patch(Rectangle((i - 0.5, -0.5), 1, k, fill=False, edgecolor="#B00020", lw=2.2,
+                               zorder=4, clip_on=False, gid="invalid column"))
+    if k <= _TICK_ROWS:
+        to_right = blended_transform_factory(ax.transAxes, ax.transData)
+        for j, n_j in enumerate(Y.sum(axis=1)):
+            ax.text(1.01, j, f"n = {n_j:g}", transform=to_right, va="center", ha="left",
+                    fontsize="small", gid="row sum")
+    ax.set_title(f"label matrix Y, shape ({k}, {N})" if title is None else title)
+    return ax
+
+
+def _cell_text(value: float) -> str:
+    """A matrix entry in at most 4-5 characters: 82, 64.5, 0.60 (whole numbers as such)."""
+    size = abs(value)
+    if size >= 1e4:
+        return f"{value:.2g}"
+    if size >= 100 or value == round(value):
+        return f"{value:.0f}"
+    if size >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def plot_distance_matrix(D, *, ax=None, title=None, annotate=None, colorbar_label="$D_{ji}$"):
+    """A heat map of a (k, N) distance matrix, the nearest centroid of each column framed.
+
+    Row ``j`` is centroid ``j``, column ``i`` observation ``i``; dark (viridis) means close.
+    In every column the smallest entry, the observation's nearest centroid (``np.argmin``
+    down the column, ties to the lowest index), is framed in white (a white dot when the
+    matrix has more than 40 columns). A colour bar gives the scale; small matrices also show
+    the values in the cells.
+
+    Parameters
+    ----------
+    D : array_like of shape (k, N)
+        ``D[j, i]``: distance (or squared distance) between centroid ``j`` and observation
+        ``i``, e.g. ``kmeans_ref.sq_distances(X, M)``.
+    ax : Axes, optional
+    title : str, optional
+        Default: "distance matrix D, shape (k, N)".
+    annotate : bool, optional
+        Write every value (rounded to 2 decimals, fewer above 10) in its cell; default:
+        when ``k * N <= 60``.
+    colorbar_label : str
+        Label of the colour bar, e.g. "squared distance".
+
+    Returns
+    -------
+    Axes
+        The image has gid "distances" (its array is ``D``); the marks have gid "nearest":
+        a ``PatchCollection`` of unit squares centred on ``(i, argmin_j D[j, i])``, or for
+        more than 40 columns a scatter with those offsets; the values are texts with gid
+        "value".
+    """
+    D = np.asarray(D, dtype=np.float64)
+    if D.ndim != 2 or 0 in D.shape:
+        raise ValueError(
+            f"D must have shape (k, N) (one row per centroid, one column per observation), "
+            f"got an array of shape {D.shape}"
+        )
+    if not np.all(np.isfinite(D)):
+        raise ValueError("D must hold finite numbers, got nan or inf")
+    k, N = D.shape
+    annotate = k * N <= 60 if annotate is None else bool(annotate)
+    ax = _matrix_axes(ax, k, N, extra_width=1.2)
+    small = N <= _SMALL_COLUMNS
+    image = ax.imshow(D, cmap="viridis", interpolation="nearest",
+                      aspect="equal" if small else "auto", gid="distances")
+    _matrix_ticks(ax, k, N)
+    ax.grid(which="minor", visible=False)  # the colours already separate the cells
+    nearest = np.argmin(D, axis=0)
+    if small:
+        frames = [Rectangle((i - 0.5, j - 0.5), 1, 1) for i, j in enumerate(nearest)]
+        ax.add_collection(PatchCollection(frames, facecolor="none", edgecolor="white",
+                                          linewidths=2.2, zorder=3, gid="nearest"))
+        marked = "white frame"
+    else:  # frames of neighbouring columns would merge into a tangle: one dot per column
+        ax.scatter(np.arange(N), nearest, s=6, color="white", linewidths=0, zorder=3,
+                   gid="nearest")
+        marked = "white dot"
+    if annotate:
+        size = "small" if N <= 15 else "x-small"
+        for (j, i), value in np.ndenumerate(D):
+            shade = image.norm(value)
+            ax.text(i, j, _cell_text(value), ha="center", va="center", fontsize=size,
+                    color="white" if shade < 0.55 else "black", gid="value", zorder=4)
+    ax.set_ylabel("centroid j")
+    ax.set_xlabel(f"observation i   ({marked}: the nearest centroid)")
+    horizontal = N >= 2 * k and small
+    if horizontal:
+        where = dict(orientation="horizontal", shrink=0.8, aspect=40)
+    else:
+        where = dict(orientation="vertical", pad=0.02)
+    cb = ax.figure.colorbar(image, ax=ax, **where)
+    cb.set_label(colorbar_label)
+    ax.set_title(f"distance matrix D, shape ({k}, {N})" if title is None else title)
     return ax
 
 
@@ -743,6 +1028,275 @@ def plot_elbow(ks, losses, *, ax=None):
     ax.set_ylabel("loss (sum of squared distances)")
     ax.set_title("Elbow plot")
     ax.grid(True, alpha=0.3)
+    return ax
+
+
+# --------------------------------------------------------------------------- loss along a line
+
+
+def _sublevel_interval_l2(R, u, c):
+    """Per observation, the open interval of t where ||r_i - t u||^2 < c_i (nan if empty).
+
+    ``||r - t u||^2 = a t^2 - 2 p t + s`` with ``a = ||u||^2``, ``p = u.r``, ``s = ||r||^2``:
+    a convex parabola, below the level ``c`` strictly between its two roots when
+    ``p^2 - a (s - c) > 0``. A double root (the parabola only touches the level) is no
+    interval: the assignment does not change there.
+    """
+    a = float(u @ u)
+    p = u @ R
+    s = np.sum(R * R, axis=0)
+    with np.errstate(invalid="ignore"):
+        disc = p * p - a * (s - c)  # -inf or nan when c is inf (k = 1): no crossing
+        root = np.sqrt(np.where(disc > 0, disc, np.nan))
+    return (p - root) / a, (p + root) / a
+
+
+def _sublevel_interval_l1(R, u, c):
+    """Per observation, the open interval of t where ||r_i - t u||_1 < c_i (nan if empty).
+
+    ``f(t) = sum_q |r_q - t u_q|`` is convex and piecewise linear, with breakpoints at
+    ``r_q / u_q``: its minimum is at a breakpoint, and on each side of it ``f`` crosses a level
+    ``c > min f`` once, on one linear piece (beyond the outer breakpoints the slope is
+    ``-/+ sum_q |u_q|``).
+    """
+    N = R.shape[1]
+    lo, hi = np.full(N, np.nan), np.full(N, np.nan)
+    moving = u != 0
+    slope = float(np.abs(u).sum())
+    for i in range(N):
+        r, level = R[:, i], c[i]
+        if not np.isfinite(level):
+            continue
+        b = np.unique(r[moving] / u[moving])
+        f = np.abs(r[None, :] - b[:, None] * u[None, :]).sum(axis=1)
+        m = int(np.argmin(f))
+        if not f[m] < level:
+            continue
+        above = np.flatnonzero(f[:m] >= level)
+        if above.size == 0:
+            lo[i] = b[0] - (level - f[0]) / slope
+        else:
+            a_ = above[-1]
+            lo[i] = b[a_] + (f[a_] - level) / (f[a_] - f[a_ + 1]) * (b[a_ + 1] - b[a_])
+        above = m + np.flatnonzero(f[m:] >= level)
+        if above.size == 0:
+            hi[i] = b[-1] + (level - f[-1]) / slope
+        else:
+            a_ = above[0]
+            hi[i] = b[a_ - 1] + (level - f[a_ - 1]) / (f[a_] - f[a_ - 1]) * (b[a_] - b[a_ - 1])
+    return lo, hi
+
+
+def _gaps(lo, hi, start, stop):
+    """The parts of [start, stop] covered by none of the open intervals (lo_i, hi_i)."""
+    keep = np.isfinite(lo) & np.isfinite(hi)
+    gaps, edge = [], start
+    for a, b in sorted(zip(lo[keep], hi[keep])):
+        if a > edge:
+            gaps.append((edge, min(a, stop)))
+        edge = max(edge, b)
+        if edge >= stop:
+            break
+    if edge < stop:
+        gaps.append((edge, stop))
+    return [(a, b) for a, b in gaps if b > a]
+
+
+def _check_slice(X, M, j, direction):
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] == 0:
+        raise ValueError(f"X must have shape (d, N) (one observation per column), got {X.shape}")
+    M = _as_centroids(M, X.shape[0])
+    k = M.shape[1]
+    if isinstance(j, bool) or not isinstance(j, (int, np.integer)) or not 0 <= j < k:
+        raise ValueError(f"j must be a centroid index in 0..{k - 1} for k={k}, got j={j!r}")
+    u = np.asarray(direction, dtype=np.float64)
+    if u.ndim == 2 and u.shape[1] == 1:
+        u = u[:, 0]
+    if u.shape != (X.shape[0],) or not np.any(u != 0):
+        raise ValueError(
+            f"direction must be a non-zero vector of shape ({X.shape[0]},), "
+            f"got {u.tolist() if u.size <= 6 else u.shape}"
+        )
+    return X, M, int(j), u
+
+
+def _slice_parts(X, M, j, u, metric):
+    """The pieces shared by ``loss_slice`` and ``plot_loss_slice``.
+
+    Returns ``c`` (N,), the distance of each observation to its nearest *other* centroid
+    (inf when k = 1), ``first`` (N,), the index of that centroid, and the interval
+    ``(lo, hi)`` of t where centroid j is strictly nearer.
+    """
+    dist = _ref.sq_distances if metric == "l2" else _ref.l1_distances
+    others = [l for l in range(M.shape[1]) if l != j]
+    N = X.shape[1]
+    if others:
+        D_other = np.asarray(dist(X, M[:, others]), dtype=np.float64)
+        c = D_other.min(axis=0)
+        first = np.asarray(others)[np.argmin(D_other, axis=0)]
+    else:
+        c, first = np.full(N, np.inf), np.full(N, M.shape[1])
+    R = X - M[:, [j]]
+    interval = _sublevel_interval_l2 if metric == "l2" else _sublevel_interval_l1
+    lo, hi = interval(R, u, c)
+    return c, first, lo, hi
+
+
+def _path_distances(X, M, j, u, ts, metric):
+    """``(T, N)``: distance of every observation to centroid j placed at ``m_j + t u``."""
+    P = M[:, [j]] + u[:, None] * ts[None, :]
+    dist = _ref.sq_distances if metric == "l2" else _ref.l1_distances
+    return np.asarray(dist(X, P), dtype=np.float64)
+
+
+def _default_ts(X, M, j, u, kinks, resolution=801):
+    along = (u @ (X - M[:, [j]])) / float(u @ u)  # where the moving centroid passes each x_i
+    ends = np.concatenate([along, kinks, [0.0]])
+    lo, hi = _padded_limits(ends, 0.1)
+    return np.linspace(lo, hi, resolution)
+
+
+def loss_slice(X, M, j, direction, *, ts=None, metric="l2"):
+    """The min-form loss as centroid ``j`` moves along a line, and where its kinks are.
+
+    Centroid ``j`` is placed at ``m_j + t * direction`` while the other centroids stay put,
+    and ``L(t) = sum_i min_l dist(x_i, m_l)`` is evaluated at every ``t`` in ``ts``
+    (squared Euclidean distances for ``metric="l2"``, L1 distances for "l1"). Observation
+    ``i`` is won by the moving centroid on an interval of ``t`` (a parabola, resp. a convex
+    piecewise-linear function, below the distance to its nearest other centroid); the ends
+    of these intervals, where the assignment changes, are the kinks of ``L``. They are
+    computed exactly (roots of the parabola, resp. of the linear pieces), not read off the
+    grid. With ``k = 1`` there are none and, for "l2", ``L`` is a parabola in ``t``.
+
+    >>> X = [[4, 8, 12], [0, 0, 0]]          # three points on the x-axis
+    >>> M = [[0, 8], [0, 3]]                 # m_0 moves along the x-axis, m_1 = (8, 3) stays
+    >>> ts, L, kinks = loss_slice(X, M, 0, [1, 0])
+    >>> kinks    # x = 4 switches where (4 - t)^2 = 16 + 9, x = 8 where (8 - t)^2 = 9, ...
+    array([-1.,  5.,  7.,  9., 11., 17.])
+    >>> loss_slice(X, M, 0, [1, 0], ts=[0.0, 6.0])[1]    # 16 + 9 + 25 and 4 + 4 + 25
+    array([50., 33.])
+
+    Parameters
+    ----------
+    X : array_like of shape (d, N)
+        Observations, one per column.
+    M : array_like of shape (d, k)
+        Centroids; ``M[:, j]`` is the position at ``t = 0``.
+    j : int
+        The centroid that moves, in 0..k-1.
+    direction : array_like of shape (d,)
+        Non-zero direction ``u`` of the line.
+    ts : array_like of shape (T,), optional
+        Positions along the line; default: 801 values covering the data and every kink.
+    metric : "l2" or "l1"
+
+    Returns
+    -------
+    ts : ndarray of shape (T,)
+    L : ndarray of shape (T,), the loss at each ``t``
+    kinks : ndarray of shape (m,), sorted, the distinct ``t`` where an assignment changes
+        (within the range of ``ts``)
+    """
+    X, M, j, u = _check_slice(X, M, j, direction)
+    metric = _check_metric(metric)
+    c, _, lo, hi = _slice_parts(X, M, j, u, metric)
+    kinks = np.unique(np.concatenate([lo, hi]))
+    kinks = kinks[np.isfinite(kinks)]
+    if ts is None:
+        ts = _default_ts(X, M, j, u, kinks)
+    else:
+        ts = np.asarray(ts, dtype=np.float64)
+        if ts.ndim != 1 or ts.size == 0 or not np.all(np.isfinite(ts)):
+            raise ValueError(f"ts must be a non-empty 1-D array of finite numbers, got {ts.shape}")
+    kinks = kinks[(kinks >= ts.min()) & (kinks <= ts.max())]
+    L = np.minimum(_path_distances(X, M, j, u, ts, metric), c[None, :]).sum(axis=1)
+    return ts, L, kinks
+
+
+def plot_loss_slice(X, M, j, direction, *, ts=None, ax=None, metric="l2", slope=False,
+                    title=None):
+    """Draw the min-form loss as centroid ``j`` moves along ``m_j + t * direction``.
+
+    The curve ``L(t)`` (``loss_slice``) in the colour of cluster ``j``, a dotted vertical line
+    at every kink (an observation changes centroid there; a ridge, since a minimum of two
+    curves can only bend downwards), and a grey band where the moving centroid wins no
+    observation at all (its cluster is empty, the loss does not depend on ``t``). With
+    ``k = 1`` and "l2" the curve is a smooth parabola; with more centroids it is piecewise
+    smooth. With ``slope=True`` the exact slope ``dL/dt`` is drawn on a twin axis (dashed,
+    grey), broken at the kinks, where it jumps.
+
+    Parameters
+    ----------
+    X : array_like of shape (d, N)
+    M : array_like of shape (d, k)
+    j : int
+        The centroid that moves.
+    direction : array_like of shape (d,)
+    ts : array_like of shape (T,), optional
+        Positions along the line (the kinks are added to the drawn grid so that the corners
+        are exact); default as in ``loss_slice``.
+    ax : Axes, optional
+    metric : "l2" or "l1"
+        For "l1" the distance itself has corners too; only the kinks where an assignment
+        changes are marked.
+    slope : bool
+    title : str, optional
+
+    Returns
+    -------
+    Axes (the loss axis; the slope axis, if any, is its twin in ``ax.figure.axes``)
+        The curve has gid "loss", the kink lines are a ``LineCollection`` with gid "kinks"
+        (one vertical segment at each kink), the bands gid "empty", the slope gid "slope".
+    """
+    X, M, j, u = _check_slice(X, M, j, direction)
+    metric = _check_metric(metric)
+    ts, _, kinks = loss_slice(X, M, j, u, ts=ts, metric=metric)
+    grid = np.union1d(ts, kinks)
+    c, first, lo, hi = _slice_parts(X, M, j, u, metric)
+    Dj = _path_distances(X, M, j, u, grid, metric)
+    L = np.minimum(Dj, c[None, :]).sum(axis=1)
+    ax = _new_axes(ax, figsize=(6.0, 4.0))
+    color = cluster_color(j)
+    k = M.shape[1]
+    ax.plot(grid, L, color=color, lw=2.2, gid="loss", label="min-form loss")
+    if kinks.size:
+        ax.vlines(kinks, 0, 1, transform=ax.get_xaxis_transform(), colors="0.35", lw=1.0,
+                  linestyles=":", gid="kinks",
+                  label=f"an assignment changes ({kinks.size} kink{'s' * (kinks.size > 1)})")
+    # Who wins observation i at t: the moving centroid if strictly nearer, or if tied and
+    # of lower index (the course's tie rule).
+    owned = (Dj < c[None, :]) | ((Dj == c[None, :]) & (j < first[None, :]))
+    if k > 1:
+        for n, (a, b) in enumerate(_gaps(lo, hi, grid[0], grid[-1])):
+            ax.axvspan(a, b, color="0.5", alpha=0.15, lw=0, zorder=0, gid="empty",
+                       label=f"centroid {j} wins no observation" if n == 0 else None)
+    if slope:
+        R = X[None, :, :] - (M[:, j][:, None] + u[:, None] * grid[None, :]).T[:, :, None]
+        if metric == "l2":
+            dterm = -2.0 * np.einsum("q,tqi->ti", u, R)   # d/dt ||r_i - t u||^2
+        else:
+            dterm = -np.einsum("q,tqi->ti", u, np.sign(R))  # d/dt ||r_i - t u||_1
+        dL = np.where(owned, dterm, 0.0).sum(axis=1)
+        # break the line at each kink: the slope jumps there
+        cut = np.searchsorted(grid, kinks)
+        xs = np.insert(grid, cut, np.nan)
+        ys = np.insert(dL, cut, np.nan)
+        ax2 = ax.twinx()
+        ax2.plot(xs, ys, color="0.4", lw=1.3, ls="--", gid="slope", label="slope dL/dt")
+        ax2.axhline(0.0, color="0.75", lw=0.8, zorder=0)
+        ax2.set_ylabel("slope dL/dt", color="0.35")
+        ax2.tick_params(axis="y", colors="0.35")
+    ax.set_xlim(grid[0], grid[-1])
+    ax.set_xlabel(r"position $t$ along the line")
+    ax.set_ylabel("min-form loss L(M)" if metric == "l2" else "min-form L1 loss")
+    if title is None:
+        title = f"Loss along a line, k = {k} (centroid {j} moves)"
+    ax.set_title(title)
+    handles, _ = ax.get_legend_handles_labels()
+    if slope:
+        handles += ax2.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, fontsize="small", framealpha=0.9, loc="best")
     return ax
 
 

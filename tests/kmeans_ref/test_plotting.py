@@ -415,3 +415,270 @@ def test_helpers_work_under_agg_without_display():
         "p.plot_clusters(np.zeros((2, 3))).figure.savefig('/dev/null', format='png')"
     )
     subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+
+
+# --------------------------------------------------------------------------- residuals
+
+
+def test_plot_residuals_hand_case():
+    # X_TOY = (0,0), (1,0), (4,3), (5,3); centroids m_0 = (1,1), m_1 = (4,2).
+    # z = 0, 0, 1, 1: squared residuals 1+1, 0+1, 0+1, 1+1, so ||X - MY||_F^2 = 6.
+    fig, ax = plt.subplots()
+    n_figs = len(plt.get_fignums())
+    assert plotting.plot_residuals(X_TOY, M0_TOY, [0, 0, 1, 1], ax=ax) is ax
+    assert len(plt.get_fignums()) == n_figs
+    (segments,) = _by_gid(ax, "residuals")
+    np.testing.assert_allclose(
+        segments.get_segments(),
+        [[[0, 0], [1, 1]], [[1, 0], [1, 1]], [[4, 3], [4, 2]], [[5, 3], [4, 2]]],
+    )
+    (points,) = _by_gid(ax, "points")
+    np.testing.assert_allclose(points.get_offsets(), X_TOY.T)
+    (centroids,) = _by_gid(ax, "centroids")
+    np.testing.assert_allclose(centroids.get_offsets(), M0_TOY.T)
+    assert ax.get_title().endswith("= 6")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:3] == ["cluster 0", "cluster 1", "centroid"] and "residual" in labels[3]
+
+
+def test_plot_residuals_follows_the_labels_not_the_nearest_centroid():
+    # x_0 = (0,0) labelled 1 is joined to m_1 = (4,2): 16 + 4 = 20; the others as above, 1+1+2.
+    ax = plotting.plot_residuals(X_TOY, M0_TOY, np.array([1, 0, 1, 1]), title="given labels")
+    (segments,) = _by_gid(ax, "residuals")
+    np.testing.assert_allclose(segments.get_segments()[0], [[0, 0], [4, 2]])
+    assert ax.get_title() == "given labels"
+    ax = plotting.plot_residuals(X_TOY, M0_TOY, np.array([1, 0, 1, 1]))
+    assert ax.get_title().endswith("= 24")
+    with pytest.raises(ValueError, match=r"z must have shape \(4,\)"):
+        plotting.plot_residuals(X_TOY, M0_TOY, [0, 1])
+    with pytest.raises(ValueError):
+        plotting.plot_residuals(X_TOY, M0_TOY, [0, 1, 2, 1])  # label 2 with k = 2
+
+
+# --------------------------------------------------------------------------- matrices
+
+Z_HAND = [0, 2, 0, 1, 0]  # the 5-observation example of lesson 1: n = 3, 1, 1
+
+
+def _coloured(ax):
+    """(k, N) booleans: which cells of the label-matrix image are coloured (not white)."""
+    (image,) = _by_gid(ax, "label matrix")
+    cells = np.asarray(image.get_array())
+    return np.any(cells[..., :3] < 1, axis=2), cells
+
+
+def test_plot_label_matrix_hand_case():
+    Y = ref.one_hot(Z_HAND, 3)
+    fig, ax = plt.subplots()
+    n_figs = len(plt.get_fignums())
+    assert plotting.plot_label_matrix(Y, ax=ax) is ax
+    assert len(plt.get_fignums()) == n_figs
+    coloured, cells = _coloured(ax)
+    assert cells.shape == (3, 5, 4)
+    np.testing.assert_array_equal(coloured, Y == 1)
+    for i, j in enumerate(Z_HAND):
+        np.testing.assert_allclose(cells[j, i], _rgba(cluster_color(j)))
+    np.testing.assert_allclose(cells[1, 0], _rgba("white"))
+    assert [t.get_text() for t in _by_gid(ax, "row sum")] == ["n = 3", "n = 1", "n = 1"]
+    np.testing.assert_array_equal(ax.get_xticks(), np.arange(5))
+    np.testing.assert_array_equal(ax.get_yticks(), np.arange(3))
+    assert ax.get_title() == "label matrix Y, shape (3, 5)"
+    assert not _by_gid(ax, "invalid column")
+
+
+def test_plot_label_matrix_sorted_keeps_the_original_indices():
+    # stable sort by cluster: columns 0, 2, 4 (cluster 0), then 3 (cluster 1), then 1 (cluster 2)
+    ax = plotting.plot_label_matrix(ref.one_hot(Z_HAND, 3), sort=True, title="sorted")
+    coloured, _ = _coloured(ax)
+    np.testing.assert_array_equal(np.argmax(coloured, axis=0), [0, 0, 0, 1, 2])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "2", "4", "3", "1"]
+    assert "sorted" in ax.get_xlabel() and ax.get_title() == "sorted"
+
+
+def test_plot_label_matrix_frames_invalid_columns_and_rejects_non_labels():
+    Y_bad = ref.one_hot(Z_HAND, 3)
+    Y_bad[:, 0] = [1, 1, 0]  # column 0 sums to 2
+    Y_bad[:, 1] = 0  # column 1 sums to 0
+    ax = plotting.plot_label_matrix(Y_bad)
+    frames = _by_gid(ax, "invalid column")
+    assert sorted(f.get_x() for f in frames) == [-0.5, 0.5]
+    with pytest.raises(ValueError, match=r"shape \(k, N\)"):
+        plotting.plot_label_matrix([0, 1, 0])
+    with pytest.raises(ValueError, match=r"only 0 and 1.*Y\[0, 1\] = 0.5"):
+        plotting.plot_label_matrix([[1.0, 0.5], [0.0, 0.5]])
+
+
+def test_plot_label_matrix_large_stretches_without_a_tick_per_column():
+    z = np.repeat(np.arange(4), 50)
+    ax = plotting.plot_label_matrix(ref.one_hot(z, 4))
+    coloured, _ = _coloured(ax)
+    assert coloured.shape == (4, 200) and coloured.sum() == 200
+    assert ax.get_aspect() == "auto"
+    assert len(ax.get_xticks()) < 20
+    assert [t.get_text() for t in _by_gid(ax, "row sum")] == ["n = 50"] * 4
+
+
+def test_plot_distance_matrix_hand_case():
+    # sq_distances(X_TOY, M0_TOY) by hand: from m_0 = (1,1): 2, 1, 13, 20; from m_1 = (4,2):
+    # 20, 13, 1, 2. Nearest centroid of each column: 0, 0, 1, 1.
+    D = np.array([[2.0, 1.0, 13.0, 20.0], [20.0, 13.0, 1.0, 2.0]])
+    np.testing.assert_allclose(ref.sq_distances(X_TOY, M0_TOY), D)
+    fig, ax = plt.subplots()
+    assert plotting.plot_distance_matrix(D, ax=ax, colorbar_label="squared distance") is ax
+    (image,) = _by_gid(ax, "distances")
+    np.testing.assert_array_equal(image.get_array(), D)
+    assert len(fig.axes) == 2 and fig.axes[1].get_xlabel() + fig.axes[1].get_ylabel() == (
+        "squared distance"
+    )
+    (nearest,) = _by_gid(ax, "nearest")
+    centres = [path.vertices[:4].mean(axis=0) for path in nearest.get_paths()]
+    np.testing.assert_allclose(centres, [[0, 0], [1, 0], [2, 1], [3, 1]])
+    texts = _by_gid(ax, "value")  # k * N = 8 <= 60: annotated, row by row
+    assert [t.get_text() for t in texts] == ["2", "1", "13", "20", "20", "13", "1", "2"]
+    assert [t.get_position() for t in texts[:2]] == [(0, 0), (1, 0)]
+    assert texts[1].get_color() == "white" and texts[3].get_color() == "black"  # dark, light
+    np.testing.assert_array_equal(ax.get_xticks(), np.arange(4))
+    assert ax.get_title() == "distance matrix D, shape (2, 4)"
+
+
+def test_plot_distance_matrix_ties_flags_and_large_matrices():
+    # column 0 ties (1, 1): the lowest index wins, as np.argmin; column 1: row 1
+    ax = plotting.plot_distance_matrix([[1.0, 5.0], [1.0, 0.25]], annotate=False, title="ties")
+    (nearest,) = _by_gid(ax, "nearest")
+    centres = [path.vertices[:4].mean(axis=0) for path in nearest.get_paths()]
+    np.testing.assert_allclose(centres, [[0, 0], [1, 1]])
+    assert not _by_gid(ax, "value") and ax.get_title() == "ties"
+    ax = plotting.plot_distance_matrix([[1.0, 5.0], [1.0, 0.25]], annotate=True)
+    assert [t.get_text() for t in _by_gid(ax, "value")] == ["1", "5", "1", "0.25"]
+    rng = np.random.default_rng(0)
+    D = rng.uniform(size=(3, 200))
+    ax = plotting.plot_distance_matrix(D)
+    assert not _by_gid(ax, "value")  # 600 cells: too many to annotate
+    (nearest,) = _by_gid(ax, "nearest")
+    np.testing.assert_array_equal(nearest.get_offsets(), np.c_[np.arange(200), D.argmin(0)])
+    with pytest.raises(ValueError, match=r"shape \(k, N\)"):
+        plotting.plot_distance_matrix(np.ones(3))
+
+
+# --------------------------------------------------------------------------- loss along a line
+
+# Three points on the x-axis; m_0 moves along the x-axis, m_1 = (8, 3) stays.
+X_LINE = np.array([[4.0, 8.0, 12.0], [0.0, 0.0, 0.0]])
+M_LINE = np.array([[0.0, 8.0], [0.0, 3.0]])
+# By hand: the nearest other centroid m_1 is at squared distance 16 + 9 = 25 from x = 4,
+# 9 from x = 8 and 25 from x = 12. The moving centroid (t, 0) wins x = 4 while
+# (4 - t)^2 < 25, t in (-1, 9); x = 8 while (8 - t)^2 < 9, t in (5, 11); x = 12 for t in
+# (7, 17). Kinks at -1, 5, 7, 9, 11, 17; outside (-1, 17) it wins nothing.
+KINKS_LINE = [-1.0, 5.0, 7.0, 9.0, 11.0, 17.0]
+
+
+def test_loss_slice_hand_case():
+    ts = np.arange(-30, 191) / 10  # -3.0 .. 19.0, holds 0.0 and 6.0 exactly
+    out_ts, L, kinks = plotting.loss_slice(X_LINE, M_LINE, 0, [1.0, 0.0], ts=ts)
+    np.testing.assert_array_equal(out_ts, ts)
+    assert L.shape == ts.shape
+    np.testing.assert_allclose(kinks, KINKS_LINE)
+    # t = 0: x = 4 pays (4 - 0)^2 = 16, x = 8 and x = 12 pay 9 and 25: 50.
+    # t = 6: 4 + 4 + 25 = 33.
+    assert L[ts == 0.0][0] == pytest.approx(50.0)
+    assert L[ts == 6.0][0] == pytest.approx(33.0)
+    for t in (-2.5, 3.3, 8.2, 18.0):
+        M = M_LINE.copy()
+        M[0, 0] = t
+        assert L[np.isclose(ts, t)][0] == pytest.approx(ref.min_form_loss(X_LINE, M))
+    # only the kinks inside the range of ts are reported
+    np.testing.assert_allclose(plotting.loss_slice(X_LINE, M_LINE, 0, [1, 0], ts=[0, 6])[2], [5])
+    # the default range covers every kink
+    ts_default, _, kinks_default = plotting.loss_slice(X_LINE, M_LINE, 0, [1, 0])
+    np.testing.assert_allclose(kinks_default, KINKS_LINE)
+    assert ts_default.min() < -1 and ts_default.max() > 17
+
+
+def test_loss_slice_l1_hand_case():
+    # L1: the other centroid (8, 3) is 4 + 3 = 7 from x = 4, 3 from x = 8, 7 from x = 12;
+    # |4 - t| < 7 for t in (-3, 11), |8 - t| < 3 in (5, 11), |12 - t| < 7 in (5, 19).
+    ts, L, kinks = plotting.loss_slice(X_LINE, M_LINE, 0, [1, 0], ts=[-4.0, 0.0, 20.0],
+                                       metric="l1")
+    np.testing.assert_allclose(kinks, [-3.0, 5.0, 11.0, 19.0])
+    np.testing.assert_allclose(L, [7 + 3 + 7, 4 + 3 + 7, 7 + 3 + 7])
+
+
+def test_loss_slice_k1_is_a_parabola_without_kinks():
+    # One centroid (t, 0) for X_TOY: sum_i (x_i1 - t)^2 + x_i2^2 = 4 t^2 - 20 t + 42 + 18.
+    ts = np.linspace(-3.0, 8.0, 45)
+    _, L, kinks = plotting.loss_slice(X_TOY, [[0.0], [0.0]], 0, [1.0, 0.0], ts=ts)
+    assert kinks.size == 0
+    np.testing.assert_allclose(L, 4 * ts**2 - 20 * ts + 60)
+    ax = plotting.plot_loss_slice(X_TOY, [[0.0], [0.0]], 0, [1.0, 0.0], ts=ts)
+    assert not _by_gid(ax, "kinks") and not _by_gid(ax, "empty")
+
+
+@pytest.mark.parametrize("metric", ["l2", "l1"])
+def test_loss_slice_kinks_are_exactly_where_an_assignment_changes(metric):
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(2, 12))
+    M = rng.normal(size=(2, 3))
+    u = np.array([0.8, -0.6])
+    assign = ref.assign if metric == "l2" else ref.assign_l1
+    ts = np.linspace(-4.0, 4.0, 1601)
+    _, L, kinks = plotting.loss_slice(X, M, 1, u, ts=ts, metric=metric)
+    assert kinks.size >= 2
+
+    def labels_at(t):
+        moved = M.copy()
+        moved[:, 1] += t * u
+        return ref.labels_from_one_hot(assign(X, moved))
+
+    labels = [labels_at(t) for t in ts]
+    changed = [not np.array_equal(a, b) for a, b in zip(labels, labels[1:])]
+    holds_kink = [bool(np.any((kinks > a) & (kinks <= b))) for a, b in zip(ts, ts[1:])]
+    assert changed == holds_kink
+    for t in kinks:  # and to high precision: the labels differ just before and just after
+        assert not np.array_equal(labels_at(t - 1e-7), labels_at(t + 1e-7))
+    dist = ref.sq_distances if metric == "l2" else ref.l1_distances
+    for s in (0, 400, 1600):
+        moved = M.copy()
+        moved[:, 1] += ts[s] * u
+        assert L[s] == pytest.approx(np.min(dist(X, moved), axis=0).sum())
+
+
+def test_plot_loss_slice_marks_kinks_empty_bands_and_slope():
+    ts = np.arange(-30, 191) / 10
+    fig, ax = plt.subplots()
+    n_figs = len(plt.get_fignums())
+    assert plotting.plot_loss_slice(X_LINE, M_LINE, 0, [1, 0], ts=ts, ax=ax, slope=True) is ax
+    assert len(plt.get_fignums()) == n_figs
+    (loss,) = _by_gid(ax, "loss")
+    np.testing.assert_allclose(np.sort(loss.get_xdata()), np.union1d(ts, KINKS_LINE))
+    assert mcolors.same_color(loss.get_color(), cluster_color(0))
+    (kinks,) = _by_gid(ax, "kinks")
+    np.testing.assert_allclose([seg[0, 0] for seg in kinks.get_segments()], KINKS_LINE)
+    bands = sorted(_by_gid(ax, "empty"), key=lambda b: b.get_x())
+    assert len(bands) == 2  # the moving centroid wins nothing for t < -1 and t > 17
+    assert bands[0].get_x() == pytest.approx(-3.0)
+    assert bands[0].get_x() + bands[0].get_width() == pytest.approx(-1.0)
+    assert bands[1].get_x() == pytest.approx(17.0)
+    assert bands[1].get_x() + bands[1].get_width() == pytest.approx(19.0)
+    assert len(fig.axes) == 2  # the twin axis of the slope
+    (slope,) = _by_gid(fig.axes[1], "slope")
+    t, s = slope.get_xdata(), slope.get_ydata()
+    # t = 0: only x = 4 is won, slope 2 (0 - 4) = -8; t = 6: 2 (6 - 4) + 2 (6 - 8) = 0;
+    # t = 18: nothing is won, slope 0. The line is broken (nan) at each of the 6 kinks.
+    assert s[t == 0.0][0] == pytest.approx(-8.0)
+    assert s[t == 6.0][0] == pytest.approx(0.0)
+    assert s[t == 18.0][0] == 0.0
+    assert np.isnan(s).sum() == 6
+    assert ax.get_xlim() == (-3.0, 19.0)
+
+
+def test_plot_loss_slice_errors():
+    with pytest.raises(ValueError, match="j must be a centroid index in 0..1"):
+        plotting.plot_loss_slice(X_LINE, M_LINE, 2, [1, 0])
+    with pytest.raises(ValueError, match="direction must be a non-zero vector of shape"):
+        plotting.plot_loss_slice(X_LINE, M_LINE, 0, [0, 0])
+    with pytest.raises(ValueError, match="direction"):
+        plotting.loss_slice(X_LINE, M_LINE, 0, [1, 0, 0])
+    with pytest.raises(ValueError, match="metric"):
+        plotting.loss_slice(X_LINE, M_LINE, 0, [1, 0], metric="cosine")
+    with pytest.raises(ValueError, match=r"M must have shape \(2, k\)"):
+        plotting.loss_slice(X_LINE, np.zeros((3, 2)), 0, [1, 0])
