@@ -1,0 +1,384 @@
+"""The clean room's child process: it runs a student's code and nothing else.
+
+The parent (``autograder.sandbox``) starts this file BY PATH, as a script, in a fresh
+interpreter with resource limits, a scratch working directory and a scrubbed
+environment::
+
+    python -I _sandbox_child.py FD_FROM_PARENT FD_TO_PARENT
+
+Nothing of ``kmeans_ref`` or ``autograder`` is importable here. The names a lesson's
+locked setup cell imports from ``kmeans_ref`` (earlier lessons' functions) are
+stand-ins that ask the parent to run the reference; the exercise functions of the
+lesson being graded do not exist in this process at all, so no route reaches them.
+
+The wire format is the other half of the trust boundary. The parent sends pickles
+(it trusts itself); this process answers only in a pickle-free format: a JSON
+skeleton plus raw array bytes, for plain numbers, strings, lists, tuples, dicts with
+string keys and numeric arrays. Anything else (an ndarray subclass, an object with a
+lying ``__eq__``) crosses as a ``Foreign`` marker naming its type, which the checkers
+reject. The parent imports this module for ``encode``/``decode``; run as a script it
+serves requests until its input closes.
+"""
+import json
+import os
+import struct
+import sys
+
+MAX_FRAME = 512 * 1024 * 1024
+MAX_DEPTH = 8
+MAX_ITEMS = 1_000_000
+MAX_STR = 10_000
+OUTPUT_CAP = 64 * 1024
+# Array dtypes that may cross: booleans and numbers (no objects, strings or records).
+ARRAY_KINDS = "biufc"
+
+
+# ---------------------------------------------------------------- framing
+def write_frame(fd, payload):
+    """Write one length-prefixed frame."""
+    data = struct.pack("<Q", len(payload)) + payload
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def read_exact(fd, n):
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("peer closed the channel")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd):
+    """Read one length-prefixed frame (raises EOFError when the peer is gone)."""
+    (size,) = struct.unpack("<Q", read_exact(fd, 8))
+    if size > MAX_FRAME:
+        raise ValueError(f"frame of {size} bytes exceeds the limit of {MAX_FRAME}")
+    return read_exact(fd, size)
+
+
+# ---------------------------------------------------------------- safe encoding
+class Foreign:
+    """Stands for a value that may not cross the boundary (the parent's view of it)."""
+
+    def __init__(self, type_name, why):
+        self.type_name = type_name
+        self.why = why
+
+    def __repr__(self):
+        return f"<{self.type_name} object: {self.why}>"
+
+
+def encode(obj):
+    """Encode plain data as bytes without pickle: 4-byte header length, JSON header, blob."""
+    blobs = []
+    offset = [0]
+
+    def walk(x, depth):
+        if depth > MAX_DEPTH:
+            return {"t": "foreign", "type": type(x).__name__, "why": "nested too deeply"}
+        t = type(x)
+        if x is None:
+            return {"t": "none"}
+        if t is bool:
+            return {"t": "bool", "v": x}
+        if t is int:
+            return {"t": "int", "v": str(x)}
+        if t is float:
+            return {"t": "float", "v": repr(x)}
+        if t is complex:
+            return {"t": "complex", "v": [repr(x.real), repr(x.imag)]}
+        if t is str:
+            return {"t": "str", "v": x[:MAX_STR]}
+        if t in (list, tuple):
+            if len(x) > MAX_ITEMS:
+                return {"t": "foreign", "type": t.__name__, "why": f"{len(x)} items"}
+            return {"t": t.__name__, "v": [walk(item, depth + 1) for item in x]}
+        if t is dict:
+            if not all(type(k) is str for k in x):
+                return {"t": "foreign", "type": "dict", "why": "keys are not strings"}
+            return {"t": "dict", "v": {k: walk(v, depth + 1) for k, v in x.items()}}
+        np = sys.modules.get("numpy")
+        if np is not None and (t is np.ndarray or isinstance(x, np.generic)):
+            scalar = t is not np.ndarray
+            if np.dtype(x.dtype).kind not in ARRAY_KINDS:
+                return {"t": "foreign", "type": t.__name__, "why": f"dtype {x.dtype}"}
+            arr = np.array(x, copy=True, order="C")  # keeps 0-d (ascontiguousarray would not)
+            raw = arr.tobytes()
+            blobs.append(raw)
+            start = offset[0]
+            offset[0] += len(raw)
+            return {"t": "array", "dtype": arr.dtype.str, "shape": list(arr.shape),
+                    "off": start, "len": len(raw), "scalar": scalar}
+        return {"t": "foreign", "type": f"{t.__module__}.{t.__qualname__}", "why": "not plain data"}
+
+    header = json.dumps(walk(obj, 0)).encode()
+    return struct.pack("<I", len(header)) + header + b"".join(blobs)
+
+
+def decode(data):
+    """Inverse of ``encode``; never executes anything the data names."""
+    import numpy as np
+
+    (hlen,) = struct.unpack("<I", data[:4])
+    header = json.loads(data[4:4 + hlen].decode())
+    blob = memoryview(data)[4 + hlen:]
+
+    def build(node):
+        t = node["t"]
+        if t == "none":
+            return None
+        if t == "bool":
+            return bool(node["v"])
+        if t == "int":
+            return int(node["v"])
+        if t == "float":
+            return float(node["v"])
+        if t == "complex":
+            return complex(float(node["v"][0]), float(node["v"][1]))
+        if t == "str":
+            return str(node["v"])
+        if t == "list":
+            return [build(v) for v in node["v"]]
+        if t == "tuple":
+            return tuple(build(v) for v in node["v"])
+        if t == "dict":
+            return {str(k): build(v) for k, v in node["v"].items()}
+        if t == "array":
+            dtype = np.dtype(node["dtype"])
+            if dtype.kind not in ARRAY_KINDS:
+                return Foreign("ndarray", f"dtype {dtype}")
+            raw = blob[node["off"]:node["off"] + node["len"]]
+            arr = np.frombuffer(raw, dtype=dtype).reshape(node["shape"]).copy()
+            return arr[()] if node.get("scalar") else arr
+        return Foreign(str(node.get("type", "?")), str(node.get("why", "")))
+
+    return build(header)
+
+
+# ---------------------------------------------------------------- the child
+class _CappedText:
+    """A text stream that keeps at most OUTPUT_CAP characters and drops the rest."""
+
+    def __init__(self):
+        self.parts, self.size = [], 0
+
+    def write(self, text):
+        text = str(text)
+        if self.size < OUTPUT_CAP:
+            self.parts.append(text[: OUTPUT_CAP - self.size])
+        self.size += len(text)
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+def _block_course_packages():
+    """Make kmeans_ref and autograder unimportable: drop their finders, refuse their names."""
+    import importlib.abc
+
+    blocked = ("kmeans_ref", "autograder")
+    sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in type(f).__module__.lower()
+                        and "editable" not in getattr(f, "__name__", "").lower()]
+    sys.path[:] = [p for p in sys.path if not any(os.path.isdir(os.path.join(p, b)) for b in blocked)]
+
+    class Refuse(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in blocked:
+                raise ImportError(f"{name} cannot be imported by code under grading")
+            return None
+
+    sys.meta_path.insert(0, Refuse())
+
+
+
+def _landlock(writable):
+    """Forbid writing anywhere but ``writable`` (and, where the kernel allows, network and signals).
+
+    Linux Landlock, through raw system calls: no privileges needed, inherited by any
+    process the student code starts. Returns a description of what was applied.
+    """
+    import ctypes
+    import platform
+
+    if sys.platform != "linux" or platform.machine() not in ("x86_64", "aarch64"):
+        return "none (Landlock needs Linux on x86_64 or aarch64)"
+    libc = ctypes.CDLL(None, use_errno=True)
+    create, add_rule, restrict = 444, 445, 446
+    abi = libc.syscall(create, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    if abi < 1:
+        return "none (Landlock is not enabled in this kernel)"
+    write = (1 << 1) | (1 << 4) | (1 << 5) | sum(1 << b for b in range(6, 13))
+    if abi >= 2:
+        write |= 1 << 13  # REFER: moving files across directories
+    if abi >= 3:
+        write |= 1 << 14  # TRUNCATE
+    net = 0b11 if abi >= 4 else 0  # bind and connect over TCP
+    scoped = 0b11 if abi >= 6 else 0  # abstract unix sockets and signals outside the sandbox
+
+    class RulesetAttr(ctypes.Structure):
+        _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
+
+    class PathBeneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("allowed", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+    attr = RulesetAttr(write, net, scoped)
+    size = 24 if abi >= 6 else (16 if abi >= 4 else 8)
+    ruleset = libc.syscall(create, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+    if ruleset < 0:
+        return f"none (landlock_create_ruleset failed: {os.strerror(ctypes.get_errno())})"
+    try:
+        dir_fd = os.open(writable, os.O_PATH | os.O_DIRECTORY)
+        rule = PathBeneath(write, dir_fd)
+        if libc.syscall(add_rule, ruleset, 1, ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
+            return f"none (landlock_add_rule failed: {os.strerror(ctypes.get_errno())})"
+        os.close(dir_fd)
+        if libc.prctl(38, 1, 0, 0, 0) < 0:  # PR_SET_NO_NEW_PRIVS, required by restrict_self
+            return "none (PR_SET_NO_NEW_PRIVS failed)"
+        if libc.syscall(restrict, ruleset, ctypes.c_uint32(0)) < 0:
+            return f"none (landlock_restrict_self failed: {os.strerror(ctypes.get_errno())})"
+    finally:
+        os.close(ruleset)
+    parts = ["writes only in the scratch folder"]
+    if net:
+        parts.append("no TCP")
+    if scoped:
+        parts.append("no signals outside the sandbox")
+    return f"Landlock ABI {abi}: " + ", ".join(parts)
+
+
+class _Channel:
+    def __init__(self, fd_in, fd_out):
+        self.fd_in, self.fd_out = fd_in, fd_out
+
+    def send(self, message):
+        write_frame(self.fd_out, encode(message))
+
+    def receive(self):
+        import pickle  # the parent is trusted: its frames are pickles
+
+        return pickle.loads(read_frame(self.fd_in))
+
+    def ask(self, message):
+        """Send a request to the parent and wait for its answer (a value or an exception)."""
+        self.send(message)
+        kind, value = self.receive()
+        if kind == "raise":
+            exc_type = {"ValueError": ValueError, "TypeError": TypeError}.get(value[0], RuntimeError)
+            raise exc_type(value[1])
+        return value
+
+
+def _make_shims(channel, allowed, lesson):
+    """Stand-ins for the course packages: allowed reference functions run in the parent."""
+    import types
+
+    kmeans_ref = types.ModuleType("kmeans_ref")
+    kmeans_ref.__doc__ = "Stand-in: only the functions this lesson provides are available."
+
+    def proxy(name):
+        def call(*args, **kwargs):
+            return channel.ask({"kind": "shim", "name": name, "args": list(args), "kwargs": kwargs})
+
+        call.__name__ = call.__qualname__ = name
+        return call
+
+    for name in allowed:
+        setattr(kmeans_ref, name, proxy(name))
+    for sub in ("plotting", "datasets"):
+        mod = types.ModuleType(f"kmeans_ref.{sub}")
+        setattr(kmeans_ref, sub, mod)
+        sys.modules[f"kmeans_ref.{sub}"] = mod
+    autograder = types.ModuleType("autograder")
+    autograder.check = lambda *args, **kwargs: None
+    sys.modules["kmeans_ref"] = kmeans_ref
+    sys.modules["autograder"] = autograder
+
+
+def _callback(channel, ident):
+    def call(*args, **kwargs):
+        return channel.ask({"kind": "callback", "id": ident, "args": list(args), "kwargs": kwargs})
+
+    return call
+
+
+def _error(exc):
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    # Keep only the student's frames (their cells are compiled as "<cell NAME>").
+    frames = [f for f in frames if f.filename.startswith("<cell")]
+    where = [f"{f.filename[1:-1]}, line {f.lineno}: {f.line or ''}".strip() for f in frames[-3:]]
+    return {"kind": "error", "ename": type(exc).__name__, "evalue": str(exc)[:2000], "where": where}
+
+
+def _unwrap_args(channel, args):
+    out = []
+    for a in args:
+        if isinstance(a, tuple) and len(a) == 2 and a[0] == "__callback__":
+            out.append(_callback(channel, a[1]))
+        else:
+            out.append(a)
+    return out
+
+
+def serve(fd_in, fd_out):
+    channel = _Channel(fd_in, fd_out)
+    captured = _CappedText()
+    sys.stdout = sys.stderr = captured
+    kind, init = channel.receive()
+    assert kind == "init"
+    _block_course_packages()
+    import numpy  # noqa: F401  (loaded before student code, like the notebook's setup)
+
+    isolation = _landlock(os.getcwd())
+
+    _make_shims(channel, init["allowed"], init["lesson"])
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    cells = []
+    for label, source in init["cells"]:
+        try:
+            exec(compile(source, f"<cell {label}>", "exec"), namespace)
+            cells.append({"label": label, "ok": True})
+        except BaseException as exc:  # a broken cell is recorded; the others still run
+            if isinstance(exc, (KeyboardInterrupt,)):
+                raise
+            cells.append({"label": label, "ok": False, **_error(exc)})
+    channel.send({"kind": "ready", "cells": cells, "isolation": isolation,
+                  "defined": sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("__"))})
+    while True:
+        try:
+            kind, request = channel.receive()
+        except EOFError:
+            return
+        if kind != "call":
+            continue
+        fn = namespace.get(request["name"])
+        args = _unwrap_args(channel, request["args"])
+        try:
+            if fn is None or not callable(fn):
+                raise NameError(f"name {request['name']!r} is not defined by your solution cells")
+            value = fn(*args, **request["kwargs"])
+            reply = {"kind": "result", "value": value, "args_after": [
+                a if not callable(a) else None for a in args]}
+        except BaseException as exc:
+            reply = _error(exc)
+        try:
+            channel.send(reply)
+        except (TypeError, ValueError, OverflowError, RecursionError) as exc:
+            channel.send({"kind": "error", "ename": "ReturnValueError",
+                          "evalue": f"the returned value could not be read: {exc}", "where": []})
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]), int(sys.argv[2]))

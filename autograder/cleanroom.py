@@ -1,0 +1,217 @@
+"""Clean-room scores: every exercise of a submission re-checked outside the student's kernel.
+
+The grader reads the submitted notebook itself (student code never touches the file
+it is graded from), takes the lesson's locked setup cells from the INSTRUCTOR's source
+and the solution cells from the submission, runs them in a ``Sandbox`` (a fresh,
+resource-limited process with no route to the reference, the checkers or the course
+secret) and calls the student's functions from the checkers, which run here.
+
+Grading policy, applied in ``grade_notebook``:
+
+1. A solution cell that reaches ``kmeans_ref`` or ``autograder`` earns 0 for the
+   exercises it defines (``integrity.scan_solution_cell``).
+2. Otherwise each exercise earns what its checker gives, visible and hidden cases
+   separately, exactly as the notebook's test cells would.
+3. A crash, a hang or a memory blow-up in one exercise costs that exercise only: the
+   sandbox is restarted for the next one.
+4. These scores are the ones recorded; where the in-notebook run disagrees, the batch
+   flags it.
+
+Example
+-------
+>>> report = grade_notebook(SOLUTIONS / "01-labels" / "01-labels.ipynb", "01-labels")  # doctest: +SKIP
+>>> report.total, report.possible                                                       # doctest: +SKIP
+(8.0, 8.0)
+"""
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import kmeans_ref
+
+from . import integrity
+from .sandbox import Limits, Sandbox
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+MAX_NOTEBOOK_BYTES = 20 * 1024**2
+
+
+@dataclass
+class ExerciseScore:
+    """One test cell's clean-room result."""
+
+    grade_id: str
+    exercise: str
+    hidden: bool
+    score: float
+    possible: float
+    diagnosis: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class CleanRoomReport:
+    """What the clean room found for one submitted notebook."""
+
+    lesson: str
+    status: str = "graded"  # graded | unreadable
+    reason: str = ""
+    scores: dict = field(default_factory=dict)  # grade_id -> ExerciseScore
+    flags: list = field(default_factory=list)  # integrity.Flag
+    cell_errors: list = field(default_factory=list)
+    isolation: str = ""
+    restarts: int = 0
+
+    @property
+    def total(self) -> float:
+        return float(sum(s.score for s in self.scores.values()))
+
+    @property
+    def possible(self) -> float:
+        return float(sum(s.possible for s in self.scores.values()))
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["scores"] = {k: v.to_dict() for k, v in self.scores.items()}
+        data["flags"] = [f.to_dict() for f in self.flags]
+        return data
+
+    def summary(self) -> str:
+        lines = [f"{self.lesson}: {self.total:g} / {self.possible:g} ({self.status})"]
+        lines += [f"  {s.grade_id}: {s.score:g}/{s.possible:g} {s.diagnosis.splitlines()[0] if s.diagnosis else ''}"
+                  for s in self.scores.values()]
+        lines += [f"  flag {f.kind} in {f.cell}: {f.detail}" for f in self.flags]
+        return "\n".join(lines)
+
+
+def _meta(cell) -> dict:
+    return (cell.get("metadata") or {}).get("nbgrader") or {}
+
+
+def _text(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def read_notebook(path: Path) -> dict:
+    """Read a notebook as plain JSON with a size bound; ValueError says what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path.name}: file not found")
+    size = path.stat().st_size
+    if size == 0:
+        raise ValueError(f"{path.name} is empty")
+    if size > MAX_NOTEBOOK_BYTES:
+        raise ValueError(f"{path.name} is {size >> 20} MB, more than the {MAX_NOTEBOOK_BYTES >> 20} MB a lesson can be")
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path.name} is not a valid notebook (JSON error: {exc})") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise ValueError(f"{path.name} has no list of cells (nbformat {nb.get('nbformat') if isinstance(nb, dict) else '?'})")
+    if nb.get("nbformat", 0) < 4:
+        raise ValueError(f"{path.name} is nbformat {nb.get('nbformat')}; open and save it in JupyterLab to upgrade it")
+    return nb
+
+
+def allowed_reference_functions(setup_sources: list[str], exercises: set[str]) -> dict:
+    """The reference functions a lesson's setup cells import (never this lesson's own exercises)."""
+    allowed = {}
+    for source in setup_sources:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ImportFrom) and node.module == "kmeans_ref":
+                for alias in node.names:
+                    target = getattr(kmeans_ref, alias.name, None)
+                    if callable(target) and alias.name not in exercises and not isinstance(target, type(ast)):
+                        allowed[alias.asname or alias.name] = target
+    return allowed
+
+
+def lesson_cells(source_nb: dict, submitted_nb: dict) -> tuple[list, list, dict]:
+    """(cells to run, setup sources, exercise -> solution cell label) in the source's order."""
+    submitted = {}
+    for cell in submitted_nb.get("cells", []):
+        grade_id = _meta(cell).get("grade_id")
+        if grade_id and cell.get("cell_type") == "code":
+            submitted.setdefault(grade_id, _text(cell))
+    cells, setup = [], []
+    for cell in source_nb["cells"]:
+        meta = _meta(cell)
+        if cell.get("cell_type") != "code" or not meta:
+            continue
+        grade_id = meta.get("grade_id", "")
+        if meta.get("solution"):
+            cells.append((grade_id, submitted.get(grade_id, "")))
+        elif meta.get("locked") and not meta.get("grade"):
+            setup.append(_text(cell))
+            cells.append((grade_id, _text(cell)))
+    return cells, setup, submitted
+
+
+def grade_notebook(path, lesson: str, *, source: Path | None = None, secret: str | None = None,
+                   limits: Limits | None = None) -> CleanRoomReport:
+    """Clean-room scores for every exercise of ``lesson`` in the notebook at ``path``."""
+    from . import EXERCISES, POINTS, run_check
+
+    report = CleanRoomReport(lesson=lesson)
+    source_nb = read_notebook(source or SOLUTIONS / lesson / f"{lesson}.ipynb")
+    exercises = [name for name, info in EXERCISES.items() if info.lesson == lesson]
+    try:
+        submitted_nb = read_notebook(path)
+    except ValueError as exc:
+        report.status, report.reason = "unreadable", str(exc)
+        for name in exercises:
+            for hidden in (False, True):
+                grade_id = f"test_{name}" + ("_hidden" if hidden else "")
+                report.scores[grade_id] = ExerciseScore(grade_id, name, hidden, 0.0,
+                                                        float(POINTS[name][hidden]), str(exc))
+        return report
+
+    cells, setup, submitted = lesson_cells(source_nb, submitted_nb)
+    report.flags += integrity.notebook_surgery(submitted_nb, source_nb)
+    zeroed = set()
+    for name in exercises:
+        for flag in integrity.scan_solution_cell(name, submitted.get(name, "")):
+            report.flags.append(flag)
+            if flag.zero:
+                zeroed.add(name)
+
+    allowed = allowed_reference_functions(setup, set(exercises))
+    box = Sandbox(cells, allowed=allowed, lesson=lesson, limits=limits or Limits())
+    try:
+        box.start()
+        report.isolation = box.isolation
+        report.cell_errors = [c for c in box.cells_status if not c.get("ok")]
+        for name in exercises:
+            if not box.alive:
+                box.start()
+                report.restarts += 1
+            fn = box.function(name)
+            for hidden in (False, True):
+                grade_id = f"test_{name}" + ("_hidden" if hidden else "")
+                possible = float(POINTS[name][hidden])
+                if name in zeroed:
+                    report.scores[grade_id] = ExerciseScore(
+                        grade_id, name, hidden, 0.0, possible,
+                        f"{name}: your solution uses the course's reference or grader code, "
+                        "which this exercise asks you to write yourself. Scored 0.")
+                    continue
+                result = run_check(name, fn, hidden=hidden, secret=secret)
+                report.scores[grade_id] = ExerciseScore(
+                    grade_id, name, hidden, float(min(result.score, possible)), possible, result.summary())
+    except Exception as exc:  # the sandbox could not even start: record it, never crash the batch
+        report.status, report.reason = "failed", f"clean room could not run this notebook: {exc}"
+        for name in exercises:
+            for hidden in (False, True):
+                grade_id = f"test_{name}" + ("_hidden" if hidden else "")
+                report.scores.setdefault(grade_id, ExerciseScore(
+                    grade_id, name, hidden, 0.0, float(POINTS[name][hidden]), report.reason))
+    finally:
+        box.close()
+    return report

@@ -1,0 +1,133 @@
+"""Evidence about a submission that its score alone does not show.
+
+Two readers of the submitted notebook, neither of which runs student code:
+
+- ``scan_solution_cell`` reads one solution cell's source (AST and tokens) for routes to
+  the reference or the grader, and for code that reaches into the interpreter, the
+  process or the file system.
+- ``notebook_surgery`` compares the submitted notebook with the instructor's source and
+  lists test and locked cells that were edited, deleted, re-labelled or re-weighted.
+
+Policy (applied in ``autograder.cleanroom``): a solution cell that reaches ``kmeans_ref``
+or ``autograder`` earns 0 for the exercises it defines; every other flag is evidence for
+the TA and changes no score.
+
+Example
+-------
+>>> {f.kind for f in scan_solution_cell("assign", "import kmeans_ref\\nassign = kmeans_ref.assign")}
+{'reaches_reference'}
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import asdict, dataclass
+
+COURSE_PACKAGES = ("kmeans_ref", "autograder")
+LIBRARIES = ("sklearn", "scipy")
+INTROSPECTION_ATTRS = {"__globals__", "__code__", "__closure__", "__builtins__", "__subclasses__",
+                       "__dict__", "__class__", "__bases__", "__mro__", "f_globals", "f_back", "gi_frame"}
+INTROSPECTION_MODULES = {"gc", "inspect", "ctypes", "builtins", "importlib", "sys", "types", "marshal", "pickle"}
+PROCESS_MODULES = {"os", "subprocess", "signal", "threading", "multiprocessing", "socket", "shutil", "pathlib"}
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One piece of evidence: ``kind`` (machine-readable), the cell, and what was seen."""
+
+    kind: str
+    cell: str
+    detail: str
+    zero: bool = False  # True: the policy gives 0 to the exercises of this cell
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _root(name: str) -> str:
+    return name.split(".")[0]
+
+
+def scan_solution_cell(label: str, source: str) -> list[Flag]:
+    """Flags for one solution cell's source (never executes it)."""
+    flags: list[Flag] = []
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        return [Flag("syntax_error", label, f"line {exc.lineno}: {exc.msg}")]
+
+    def add(kind, detail, zero=False):
+        flag = Flag(kind, label, detail, zero)
+        if flag not in flags:
+            flags.append(flag)
+
+    for node in ast.walk(tree):
+        modules = []
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules = [node.module]
+        for module in modules:
+            root = _root(module)
+            if root in COURSE_PACKAGES:
+                add("reaches_reference", f"imports {module}", zero=True)
+            elif root in LIBRARIES:
+                add("uses_library", f"imports {module}")
+            elif root in INTROSPECTION_MODULES:
+                add("introspection", f"imports {module}")
+            elif root in PROCESS_MODULES:
+                add("process_or_files", f"imports {module}")
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for package in COURSE_PACKAGES:
+                if package in node.value:
+                    add("reaches_reference", f"names {package!r} in a string", zero=True)
+        if isinstance(node, ast.Name) and node.id in COURSE_PACKAGES:
+            add("reaches_reference", f"uses the name {node.id}", zero=True)
+        if isinstance(node, ast.Attribute) and node.attr in INTROSPECTION_ATTRS:
+            add("introspection", f"uses .{node.attr}")
+        if isinstance(node, ast.Name) and node.id in {"__import__", "eval", "exec", "compile", "globals",
+                                                      "vars", "getattr", "setattr", "open", "breakpoint"}:
+            add("introspection" if node.id != "open" else "process_or_files", f"calls {node.id}")
+    return flags
+
+
+def _nbgrader(cell) -> dict:
+    return (cell.get("metadata") or {}).get("nbgrader") or {}
+
+
+def notebook_surgery(submitted: dict, source: dict) -> list[Flag]:
+    """Test and locked cells of ``source`` that the submission changed, removed or re-weighted.
+
+    Both arguments are notebooks as dicts (nbformat 4). nbgrader restores these cells
+    before grading, so this is evidence, not a score change.
+    """
+    flags = []
+    sub_cells = {}
+    for cell in submitted.get("cells", []):
+        grade_id = _nbgrader(cell).get("grade_id")
+        if grade_id:
+            sub_cells.setdefault(grade_id, cell)
+    for cell in source.get("cells", []):
+        meta = _nbgrader(cell)
+        grade_id = meta.get("grade_id")
+        if not grade_id or not (meta.get("locked") or (meta.get("grade") and not meta.get("solution"))):
+            continue
+        mine = sub_cells.get(grade_id)
+        if mine is None:
+            flags.append(Flag("cell_deleted", grade_id, "a locked or test cell is missing (restored for grading)"))
+            continue
+        theirs = _nbgrader(mine)
+        if meta.get("grade") and "points" in meta and theirs.get("points") != meta.get("points"):
+            flags.append(Flag("points_changed", grade_id, f"points {meta.get('points')} -> {theirs.get('points')}"))
+        for key in ("grade", "solution", "locked"):
+            if bool(theirs.get(key)) != bool(meta.get(key)):
+                flags.append(Flag("metadata_changed", grade_id, f"{key} {meta.get(key)} -> {theirs.get(key)}"))
+        if mine.get("cell_type") != cell.get("cell_type"):
+            flags.append(Flag("cell_type_changed", grade_id, f"{cell.get('cell_type')} -> {mine.get('cell_type')}"))
+        if "### BEGIN HIDDEN TESTS" not in _text(cell) and _text(mine).strip() != _text(cell).strip():
+            flags.append(Flag("cell_edited", grade_id, "the source of a locked or test cell was changed"))
+    return flags
+
+
+def _text(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)

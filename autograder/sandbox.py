@@ -1,0 +1,320 @@
+"""Run a student's code in a separate, limited process and call its functions from here.
+
+The checkers stay in the grader's process; only the student's functions run in the
+child (``autograder/_sandbox_child.py``). A call sends the arguments over a pipe and
+waits, with a wall-clock bound, for a pickle-free answer. So student code cannot see
+or patch the checkers, the reference or the course secret, and a crash, a hang or a
+memory blow-up costs one call, never the grader.
+
+Example
+-------
+>>> cells = [("setup", "import numpy as np"), ("double", "def double(x):\\n    return 2 * x")]
+>>> with Sandbox(cells, lesson="demo") as box:
+...     box.call("double", np.arange(3))
+array([0, 2, 4])
+"""
+from __future__ import annotations
+
+import builtins
+import os
+import pickle
+import resource
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import _sandbox_child as wire
+
+CHILD = Path(wire.__file__).resolve()
+# Callbacks and reference calls one student call may make (a loop of requests is a hang).
+MAX_REQUESTS_PER_CALL = 200_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource bounds of one sandbox process."""
+
+    call_seconds: float = 10.0  # wall clock for one call of a student function
+    start_seconds: float = 60.0  # interpreter start, imports and running the cells
+    cpu_seconds: int = 300  # CPU time of the whole child (RLIMIT_CPU)
+    memory_bytes: int = 2 * 1024**3  # address space (RLIMIT_AS)
+    file_bytes: int = 16 * 1024**2  # largest file it may write (RLIMIT_FSIZE)
+
+
+class SandboxError(Exception):
+    """The student's process did not answer: it timed out, crashed or broke the protocol."""
+
+
+class StudentTimeout(SandboxError):
+    pass
+
+
+class StudentCrash(SandboxError):
+    pass
+
+
+class StudentError(Exception):
+    """Base of exceptions re-raised from student code; ``where`` holds the student's frames."""
+
+    where: tuple = ()
+
+
+def _reraised(ename: str, evalue: str, where) -> Exception:
+    # Builtin exception types keep their type (a checker may expect ValueError);
+    # anything else becomes a StudentError whose message names the original type.
+    base = getattr(builtins, ename, None)
+    if isinstance(base, type) and issubclass(base, Exception) and base is not Exception:
+        cls = type(f"Student{ename}", (base, StudentError), {})
+        exc = cls(evalue)
+    else:
+        exc = StudentError(f"{ename}: {evalue}")
+    exc.where = tuple(where or ())
+    exc.ename = ename
+    return exc
+
+
+def _set_limits(limits: Limits) -> Callable[[], None]:
+    def apply():
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+def _child_env(scratch: str) -> dict:
+    env = {
+        "PATH": os.defpath,
+        "HOME": scratch,
+        "TMPDIR": scratch,
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": scratch,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        # One BLAS thread: W sandboxes already share the cores, and threads reserve address space.
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    return env
+
+
+@dataclass
+class Sandbox:
+    """A child interpreter that has run ``cells`` and serves calls to the functions they define.
+
+    Parameters
+    ----------
+    cells : list of (label, source)
+        Code run in order at start; a failing cell is recorded in ``cells_status`` and the rest still run.
+    allowed : dict of name -> callable
+        Reference functions the code may use (earlier lessons'), run here on request.
+    lesson : str
+        Lesson id, for messages.
+    limits : Limits
+    """
+
+    cells: list
+    allowed: dict = field(default_factory=dict)
+    lesson: str = ""
+    limits: Limits = field(default_factory=Limits)
+
+    def __post_init__(self):
+        self.proc = None
+        self.dead: str | None = None
+        self.cells_status: list = []
+        self.defined: list = []
+        self.isolation = "not started"
+        self.starts = 0
+
+    # ------------------------------------------------------------ lifecycle
+    def __enter__(self) -> "Sandbox":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start (or restart) the child and run the cells in it."""
+        self.close()
+        self.dead = None
+        self.starts += 1
+        self.scratch = tempfile.mkdtemp(prefix="kmeans-cleanroom-")
+        to_child_r, self._to_child = os.pipe()
+        self._from_child, from_child_w = os.pipe()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", str(CHILD), str(to_child_r), str(from_child_w)],
+            pass_fds=(to_child_r, from_child_w),
+            cwd=self.scratch,
+            env=_child_env(self.scratch),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_set_limits(self.limits),
+            start_new_session=True,  # its own process group: a kill reaches anything it forks
+        )
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self._send(("init", {"cells": list(self.cells), "allowed": sorted(self.allowed), "lesson": self.lesson}))
+        ready = self._serve(time.monotonic() + self.limits.start_seconds, {}, what="running your cells")
+        self.cells_status = ready.get("cells", [])
+        self.defined = ready.get("defined", [])
+        self.isolation = ready.get("isolation", "unknown")
+
+    def close(self) -> None:
+        proc, self.proc = getattr(self, "proc", None), None
+        if proc is not None:
+            for fd in (self._to_child, self._from_child):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self._kill(proc)
+        scratch = getattr(self, "scratch", None)
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+            self.scratch = None
+
+    @staticmethod
+    def _kill(proc) -> None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.dead is None
+
+    # ------------------------------------------------------------ calls
+    def function(self, name: str) -> Callable:
+        """A local callable that runs the student's ``name`` in the sandbox."""
+        box = self
+
+        def remote(*args, **kwargs):
+            return box.call(name, *args, **kwargs)
+
+        remote.__name__ = remote.__qualname__ = name
+        remote.__doc__ = f"The submitted {name}, run in the clean room."
+        return remote
+
+    def call(self, name: str, *args, **kwargs):
+        """Call the student's function ``name``; raise what it raised, or a SandboxError."""
+        if self.dead is not None:
+            raise StudentCrash(f"not run: {self.dead}")
+        if self.proc is None:
+            raise StudentCrash("the sandbox is not running")
+        callbacks = {}
+        wire_args = []
+        for arg in args:
+            if callable(arg) and not isinstance(arg, np.ndarray):
+                callbacks[len(callbacks)] = arg
+                wire_args.append(("__callback__", len(callbacks) - 1))
+            else:
+                wire_args.append(arg)
+        self._send(("call", {"name": name, "args": wire_args, "kwargs": kwargs}))
+        reply = self._serve(time.monotonic() + self.limits.call_seconds, callbacks, what=f"{name}(...)")
+        if reply.get("kind") == "error":
+            raise _reraised(str(reply.get("ename")), str(reply.get("evalue")), reply.get("where"))
+        # Mirror in-place changes the student made to array arguments, so a checker sees mutation.
+        for original, after in zip(args, reply.get("args_after") or []):
+            if (isinstance(original, np.ndarray) and isinstance(after, np.ndarray)
+                    and after.shape == original.shape and original.flags.writeable):
+                if not np.array_equal(original, after, equal_nan=True):
+                    np.copyto(original, after, casting="unsafe")
+        return reply.get("value")
+
+    # ------------------------------------------------------------ protocol
+    def _send(self, message) -> None:
+        try:
+            wire.write_frame(self._to_child, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        except (BrokenPipeError, OSError) as exc:
+            self._fail(StudentCrash, f"the Python process running your code died ({self._death()})", exc)
+
+    def _serve(self, deadline: float, callbacks: dict, *, what: str) -> dict:
+        """Wait for the child's reply, answering its requests for callbacks and reference functions."""
+        requests = 0
+        while True:
+            message = self._receive(deadline, what)
+            kind = message.get("kind") if isinstance(message, dict) else None
+            if kind in ("result", "error", "ready"):
+                return message
+            if kind not in ("shim", "callback"):
+                self._fail(StudentCrash, "your code broke the grader's protocol")
+            requests += 1
+            if requests > MAX_REQUESTS_PER_CALL:
+                self._fail(StudentTimeout, f"{what} made more than {MAX_REQUESTS_PER_CALL} requests")
+            fn = self.allowed.get(message.get("name")) if kind == "shim" else callbacks.get(message.get("id"))
+            args, kwargs = message.get("args") or [], message.get("kwargs") or {}
+            try:
+                if fn is None:
+                    raise NameError(f"{message.get('name')} is not available in this lesson")
+                self._send(("value", fn(*args, **kwargs)))
+            except (ValueError, TypeError) as exc:
+                self._send(("raise", (type(exc).__name__, str(exc))))
+            except Exception as exc:  # the reference or a checker callback refused the input
+                self._send(("raise", ("RuntimeError", f"{type(exc).__name__}: {exc}")))
+
+    def _receive(self, deadline: float, what: str):
+        header = self._read(8, deadline, what)
+        (size,) = struct.unpack("<Q", header)
+        if size > wire.MAX_FRAME:
+            self._fail(StudentCrash, f"{what} returned more than {wire.MAX_FRAME >> 20} MB")
+        payload = self._read(size, deadline, what)
+        try:
+            return wire.decode(payload)
+        except Exception as exc:
+            self._fail(StudentCrash, "your code sent an unreadable answer", exc)
+
+    def _read(self, n: int, deadline: float, what: str) -> bytes:
+        chunks, left = [], n
+        while left:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._fail(StudentTimeout, f"{what} did not finish within its time limit")
+            ready, _, _ = select.select([self._from_child], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(self._from_child, min(left, 1 << 20))
+            if not chunk:
+                self._fail(StudentCrash, f"the Python process running your code died during {what} ({self._death()})")
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def _death(self) -> str:
+        try:
+            code = self.proc.wait(timeout=2)
+        except (subprocess.TimeoutExpired, AttributeError):
+            return "no exit status"
+        if code < 0:
+            sig = signal.Signals(-code)
+            why = {signal.SIGXCPU: "CPU time limit reached", signal.SIGKILL: "killed",
+                   signal.SIGSEGV: "segmentation fault", signal.SIGXFSZ: "file size limit reached"}
+            return f"signal {sig.name}: {why.get(sig, 'terminated')}"
+        return f"exit status {code}"
+
+    def _fail(self, cls, reason: str, cause: Exception | None = None):
+        self.dead = reason
+        proc = self.proc
+        if proc is not None:
+            self._kill(proc)
+        raise cls(reason) from cause

@@ -1,0 +1,134 @@
+"""Clean-room scores of whole lesson notebooks, honest and hostile.
+
+Submissions are the instructor's lesson 01 with one solution cell replaced, so every
+other exercise is right and must keep its points whatever the replaced cell does.
+"""
+import copy
+import json
+
+import pytest
+
+from autograder import POINTS
+from autograder.cleanroom import SOLUTIONS, grade_notebook
+from autograder.sandbox import Limits
+
+LESSON = "01-labels"
+SOURCE = json.loads((SOLUTIONS / LESSON / f"{LESSON}.ipynb").read_text())
+FULL = sum(sum(POINTS[name]) for name in ("one_hot", "labels_from_one_hot", "is_label_matrix", "reconstruct"))
+
+
+def submission(tmp_path, **replacements):
+    """Write the solution notebook with the named solution cells' sources replaced."""
+    nb = copy.deepcopy(SOURCE)
+    for cell in nb["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in replacements:
+            cell["source"] = replacements[grade_id]
+    path = tmp_path / f"{LESSON}.ipynb"
+    path.write_text(json.dumps(nb))
+    return path
+
+
+def grade(path):
+    return grade_notebook(path, LESSON, limits=Limits(call_seconds=2.0))
+
+
+def exercise_score(report, name):
+    return report.scores[f"test_{name}"].score + report.scores[f"test_{name}_hidden"].score
+
+
+def test_the_instructor_solution_earns_every_point(tmp_path):
+    report = grade(submission(tmp_path))
+    assert report.status == "graded"
+    assert report.total == report.possible == FULL
+    assert report.flags == []
+
+
+RECONSTRUCT_SIGNATURE = 'def reconstruct(M, Y):\n    """Replace each observation by its centroid."""\n'
+
+
+@pytest.mark.parametrize("body, kind", [
+    ("    import kmeans_ref\n    return kmeans_ref.reconstruct(M, Y)\n", "reaches_reference"),
+    ("    import importlib\n    return importlib.import_module('kmeans_ref').reconstruct(M, Y)\n", "reaches_reference"),
+    ("    from autograder import checks\n    return M @ Y\n", "reaches_reference"),
+])
+def test_reaching_the_reference_earns_zero_for_that_exercise_only(tmp_path, body, kind):
+    report = grade(submission(tmp_path, reconstruct=RECONSTRUCT_SIGNATURE + body))
+    assert exercise_score(report, "reconstruct") == 0
+    assert report.total == FULL - sum(POINTS["reconstruct"])
+    assert any(f.kind == kind and f.cell == "reconstruct" for f in report.flags)
+
+
+@pytest.mark.parametrize("body", [
+    "    while True:\n        pass\n",                       # a hang
+    "    import os\n    os._exit(1)\n",                    # kills the interpreter
+    "    return np.ones((10**6, 10**5))\n",                 # exhausts memory
+    "    raise SystemExit('bye')\n",                        # tries to stop the grader
+])
+def test_a_crash_or_hang_costs_only_its_own_exercise(tmp_path, body):
+    report = grade(submission(tmp_path, reconstruct=RECONSTRUCT_SIGNATURE + body))
+    assert exercise_score(report, "reconstruct") == 0
+    assert report.total == FULL - sum(POINTS["reconstruct"])
+
+
+def test_patching_numpy_or_defining_check_at_run_time_changes_nothing(tmp_path):
+    hostile = (
+        "import numpy as np\n"
+        "np.testing.assert_allclose = lambda *a, **k: None\n"
+        "np.array_equal = lambda *a, **k: True\n"
+        "np.allclose = lambda *a, **k: True\n"
+        "def check(*a, **k):\n    return 1\n"
+        + RECONSTRUCT_SIGNATURE + "    return M\n"
+    )
+    report = grade(submission(tmp_path, reconstruct=hostile))
+    assert exercise_score(report, "reconstruct") == 0
+
+
+def test_a_wrong_answer_that_claims_equality_with_everything_scores_zero(tmp_path):
+    liar = (
+        "class Anything:\n"
+        "    shape = (2, 3)\n"
+        "    def __eq__(self, other):\n        return True\n"
+        "    def __array__(self, *a, **k):\n        raise TypeError\n"
+        + RECONSTRUCT_SIGNATURE + "    return Anything()\n"
+    )
+    report = grade(submission(tmp_path, reconstruct=liar))
+    assert exercise_score(report, "reconstruct") == 0
+
+
+def test_a_missing_solution_cell_scores_zero_and_the_rest_is_graded(tmp_path):
+    nb = copy.deepcopy(SOURCE)
+    nb["cells"] = [c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") != "reconstruct"]
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb))
+    report = grade(path)
+    assert exercise_score(report, "reconstruct") == 0
+    assert report.total == FULL - sum(POINTS["reconstruct"])
+
+
+@pytest.mark.parametrize("content, reason", [
+    ("", "empty"),
+    ("{not json", "not a valid notebook"),
+    (json.dumps({"nbformat": 3, "worksheets": []}), "no list of cells"),
+])
+def test_unreadable_notebooks_get_a_reason_not_a_crash(tmp_path, content, reason):
+    path = tmp_path / "broken.ipynb"
+    path.write_text(content)
+    report = grade(path)
+    assert report.status == "unreadable"
+    assert reason in report.reason
+    assert report.total == 0 and report.possible == FULL
+
+
+def test_edited_test_cells_are_reported_and_do_not_change_the_score(tmp_path):
+    nb = copy.deepcopy(SOURCE)
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id") == "test_one_hot":
+            cell["source"] = "pass"
+            meta["points"] = 100
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb))
+    report = grade(path)
+    assert report.total == FULL
+    assert {f.kind for f in report.flags} >= {"cell_edited", "points_changed"}
