@@ -6,8 +6,8 @@ MISTAKES = [
     # ------------------------------------------------------------------ sq_distances
     mistake(
         "sq_distances.not_squared",
-        """Your distances are not squared: sq_distances returns ||x_i - m_j||^2, the sum of the
-        squared coordinate differences, without the square root.""",
+        """Your distances are not squared: you took a square root. sq_distances must return
+        ||x_i - m_j||^2, the plain sum of the squared coordinate differences, with no square root.""",
         """
         import numpy as np
 
