@@ -1278,6 +1278,11 @@ def plot_loss_slice(X, M, j, direction, *, ts=None, ax=None, metric="l2", slope=
         else:
             dterm = -np.einsum("q,tqi->ti", u, np.sign(R))  # d/dt ||r_i - t u||_1
         dL = np.where(owned, dterm, 0.0).sum(axis=1)
+        # the slope is undefined AT a kink: a grid point landing exactly on one would draw a
+        # spurious vertical segment between the tie value and a one-sided value
+        if len(kinks):
+            span = max(abs(grid[-1] - grid[0]), 1.0)
+            dL[np.isclose(grid[:, None], np.asarray(kinks)[None, :], rtol=0, atol=1e-9 * span).any(axis=1)] = np.nan
         # break the line at each kink: the slope jumps there
         cut = np.searchsorted(grid, kinks)
         xs = np.insert(grid, cut, np.nan)

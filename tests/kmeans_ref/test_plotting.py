@@ -667,7 +667,10 @@ def test_plot_loss_slice_marks_kinks_empty_bands_and_slope():
     assert s[t == 0.0][0] == pytest.approx(-8.0)
     assert s[t == 6.0][0] == pytest.approx(0.0)
     assert s[t == 18.0][0] == 0.0
-    assert np.isnan(s).sum() == 6
+    # The slope is undefined AT each of the 6 kinks (nan there) and the line is also cut
+    # (an inserted nan) at each: 12 nans, and no finite slope drawn at a kink.
+    assert np.isnan(s).sum() == 12
+    assert np.isnan(s[np.isin(t, KINKS_LINE)]).all()
     assert ax.get_xlim() == (-3.0, 19.0)
 
 
