@@ -32,22 +32,23 @@ demo: $(STAMP)
 	$(VENV)/bin/kmeans-course demo
 
 test: $(STAMP)
-	$(PY) -m pytest -n $(WORKERS) --dist loadgroup -q
+	$(PY) -m pytest -n $(WORKERS) -q -rs
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n $(WORKERS) -q -m "not slow and not browser"
 
+# Kernels inherit the environment: drop the Agg backend exported above, or figures vanish.
 lab: $(STAMP)
-	cd notebooks && jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,)
+	cd notebooks && env -u MPLBACKEND jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 release: $(STAMP)
 	$(VENV)/bin/kmeans-course release
 
 slides: $(STAMP)
-	$(PY) -m autograder.present slides
+	$(PY) -m autograder.slides
 
 site: $(STAMP)
-	$(PY) -m autograder.present site
+	$(PY) -m autograder.site
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_lloyd.py

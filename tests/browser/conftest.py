@@ -1,0 +1,158 @@
+"""Fixtures for the end-to-end browser tests: a real (headless) chromium driven by Playwright.
+
+Playwright's own browser download does not work on these machines, so the tests
+use the system's chromium (Debian package `chromium`; `.ci/run` installs it).
+Without it every browser test is skipped, with the reason shown in the test
+summary (pytest -rs) and as a warning (always shown).
+
+Screenshots and logs go to build/test-artifacts/browser/<test name>/.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "build" / "test-artifacts" / "browser"
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+NO_CHROMIUM = (
+    "BROWSER TESTS SKIPPED: no `chromium` on PATH. Install it (Debian: apt-get install chromium; "
+    ".ci/run does) to run the JupyterLab, slides and site tests in a real browser."
+)
+
+# TeX that MathJax 2 (CommonHTML output) could not typeset: syntax errors (noErrors
+# extension) and undefined macros (noUndefined extension: red text starting with a backslash).
+MATH_ERRORS_JS = """() => [
+  ...[...document.querySelectorAll('.mjx-noError')].map(e => e.textContent),
+  ...[...document.querySelectorAll('.mjx-mtext')]
+      .filter(e => e.style.color === 'red' && e.textContent.startsWith('\\\\'))
+      .map(e => e.textContent),
+]"""
+
+# Requests that may leave the page: files, inline data, and this machine.
+_LOCAL = re.compile(r"^(file:|data:|blob:|about:|https?://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/|$))")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).parent == here and "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+            # Meant to keep them on one xdist worker (--dist loadgroup); see _one_browser_test_at_a_time.
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(autouse=True)
+def _one_browser_test_at_a_time(request):
+    """Browser tests run one at a time across xdist workers: each starts a browser plus a
+    Jupyter server or kernel, too much for two cores at once. (pytest-xdist's loadgroup
+    does not group tests under pytest 9.2, so a file lock does it.)"""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    import fcntl
+    import tempfile
+
+    with open(Path(tempfile.gettempdir()) / "kmeans-course-browser-tests.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        warnings.warn(NO_CHROMIUM, pytest.PytestWarning, stacklevel=1)
+        pytest.skip(NO_CHROMIUM)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def artifacts(request) -> Path:
+    """A fresh folder build/test-artifacts/browser/<test name>/ for screenshots and logs."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    folder = ARTIFACTS / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+@dataclass
+class Traffic:
+    """What a page asked for: every request, those blocked (off this machine), those that failed."""
+
+    requested: list = field(default_factory=list)
+    blocked: list = field(default_factory=list)
+    failed: list = field(default_factory=list)
+
+    def write(self, path: Path) -> None:
+        lines = [f"requested {u}" for u in self.requested]
+        lines += [f"BLOCKED {u}" for u in self.blocked]
+        lines += [f"FAILED {u} ({why})" for u, why in self.failed]
+        path.write_text("\n".join(lines) + "\n")
+
+
+def open_page(browser, *, offline: bool = True, viewport=(1280, 900)):
+    """A new page (own context) and its Traffic; with offline=True every request that
+    would leave this machine (not file:, data:, blob: or loopback) is aborted and recorded."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    page = context.new_page()
+    traffic = Traffic()
+
+    def route(r):
+        url = r.request.url
+        if _LOCAL.match(url):
+            r.continue_()
+        else:
+            traffic.blocked.append(url)
+            r.abort()
+
+    if offline:
+        context.route("**/*", route)
+    page.on("request", lambda r: traffic.requested.append(r.url))
+    page.on("requestfailed", lambda r: traffic.failed.append((r.url, r.failure)))
+    return page, traffic
+
+
+@pytest.fixture
+def offline_page(browser, artifacts):
+    """A page that cannot reach anything but this machine; its traffic is saved as an artefact."""
+    page, traffic = open_page(browser, offline=True)
+    try:
+        yield page, traffic
+    finally:
+        traffic.write(artifacts / "requests.txt")
+        page.context.close()
+
