@@ -1,0 +1,668 @@
+"""Blocked passes over the observations: distances, argmin and cluster sums in one sweep.
+
+Private machinery behind the public functions; prior validation of data is
+assumed everywhere.
+
+Squared Euclidean distances use the norm trick
+``||x - m||^2 = ||x||^2 - 2 x.m + ||m||^2`` so that the bulk of the work is a
+matrix product (BLAS). Two details keep it accurate:
+
+- both ``x`` and ``m`` are first shifted by ``s`` (:func:`data_shift`), a point
+  near the data, so the norms stay of the order of the spread of the data
+  rather than of its distance to the origin; ``s`` is a multiple of a power
+  of two, so integer (and other dyadic) data are shifted exactly and exact
+  ties stay exact ties;
+- the argmin only needs ``||m||^2 - 2 x.m``: each block of observations is
+  stored as rows ``[x - s, 1]`` and multiplied by ``[-2 (m - s); ||m - s||^2]``,
+  a single product with no separate pass to add the norms.
+
+Work is cut into blocks of ``c`` observations whose ``k * c`` scores fit in a
+core's cache; no ``(N, k)`` or ``(N, k, d)`` array is ever formed (peak extra
+memory ``O(c k)`` per thread, plus one shifted copy of ``X`` when a loop
+reuses it). Blocks run on a few threads (:mod:`._parallel`).
+
+The argmin over clusters is branch-free (:class:`_LowestArgmin`), Lloyd's
+cluster sums are updated with the observations that changed cluster only,
+and k-medians skips observations whose nearest centroid provably did not
+change (:class:`L1Assigner`) and reads medians off presorted features
+(:class:`SortedFeatures`).
+"""
+
+import numpy as np
+
+from ._parallel import blas_batch, run_blocks
+
+__all__ = ["data_shift", "labels_dtype", "SquaredBlocks", "L1Blocks", "L1Assigner", "SortedFeatures",
+           "sums_by_label", "medians_by_label"]
+
+# Target number of scores per block (2 MB): each NumPy call then runs long enough for
+# threads to overlap well (the GIL is taken between calls), and the passes over the
+# scores still find them in cache.
+_BLOCK_FLOATS = 1 << 18
+# L1 passes sweep two (k, c) arrays once per feature: keep those two in a core's L2 cache.
+_L1_BLOCK_FLOATS = 1 << 16
+
+
+def data_shift(X):
+    """Per-feature shift ``s`` (d,) for the norm trick.
+
+    ``s[a]`` is the multiple of ``q = 2**floor(log2(spread))`` nearest to the
+    mean of feature ``a`` (spread = max - min, both estimated on at most about
+    4096 evenly spaced observations). Being a multiple of a power of two not
+    larger than the spread, ``s`` is representable exactly and ``x - s`` is
+    exact for integer data. A constant feature is shifted by its value.
+    """
+    N = X.shape[1]
+    S = X[:, :: max(1, N // 4096)]
+    with np.errstate(all="ignore"):
+        mu = S.mean(axis=1)
+        spread = S.max(axis=1) - S.min(axis=1)
+        q = np.exp2(np.floor(np.log2(spread)))
+        s = np.rint(mu / q) * q
+    ok = np.isfinite(s) & (spread > 0)
+    return np.where(ok, s, np.where(spread == 0, S[:, 0], 0.0))
+
+
+def labels_dtype(k):
+    """Smallest unsigned dtype for labels < k: NumPy radix-sorts those stably."""
+    if k <= 1 << 8:
+        return np.uint8
+    if k <= 1 << 16:
+        return np.uint16
+    return np.intp
+
+
+def _block_sizes(N, inner, k):
+    """(b, c): rows per BLAS call and rows per block (a multiple of b)."""
+    b = min(blas_batch(inner, k), -(-N // 8) * 8)
+    c = b * max(1, _BLOCK_FLOATS // (k * b))
+    c = min(c, -(-N // b) * b)
+    return b, c
+
+
+def sums_by_label(rows, z, k, label_dtype):
+    """Per-cluster sums of ``rows`` (n, p) grouped by ``z`` (n,): returns (k, p).
+
+    Sorting the labels (a stable radix sort on small integers) and adding
+    contiguous runs with ``np.add.reduceat`` beats ``np.bincount`` per column
+    and never builds a one-hot matrix.
+    """
+    counts = np.bincount(z, minlength=k)
+    full = np.flatnonzero(counts)
+    order = np.argsort(z.astype(label_dtype, copy=False), kind="stable")
+    starts = (np.cumsum(counts) - counts)[full]
+    out = np.zeros((k, rows.shape[1]))
+    out[full] = np.add.reduceat(rows[order], starts, axis=0)
+    return out
+
+
+class SquaredBlocks:
+    """The observations, shifted and cut into blocks for squared-distance passes.
+
+    Parameters
+    ----------
+    X : ndarray of shape (d, N)
+        Observations (validated, float64).
+    k : int
+        Number of centroids the passes will use (sets the block size).
+    keep : bool, default=True
+        Store the blocks (worth it when several passes follow, as in Lloyd's
+        loop); otherwise each pass rebuilds each block in a scratch buffer.
+
+    Attributes
+    ----------
+    shift : ndarray of shape (d,)
+        The shift ``s``; centroids must be passed shifted, as ``M - s[:, None]``.
+    sumsq : float
+        ``sum_i ||x_i - s||^2``, to turn ``||m||^2 - 2 x.m`` sums into losses.
+    """
+
+    def __init__(self, X, k, keep=True):
+        self.X = X
+        self.d, self.N = X.shape
+        self.k = k
+        self.shift = data_shift(X)
+        self.b, self.c = _block_sizes(self.N, self.d + 1, k)
+        self.n_blocks = -(-self.N // self.c)
+        self.padded = self.n_blocks * self.c
+        self.label_dtype = labels_dtype(k)
+        self.blocks = None
+        if keep:
+            self.blocks = np.empty((self.n_blocks, self.c, self.d + 1))
+            run_blocks(self._fill_all, self.n_blocks)
+        self._sumsq_value = None
+
+    @property
+    def sumsq(self):
+        """``sum_i ||x_i - s||^2`` (computed on first use)."""
+        if self._sumsq_value is None:
+            self._sumsq_value = float(sum(run_blocks(self._sumsq, self.n_blocks)))
+        return self._sumsq_value
+
+    # -- building blocks ----------------------------------------------------------
+    def _fill(self, i, out):
+        """Write block i as rows [x - s, 1] into out (c, d + 1); padding rows are 0."""
+        start = i * self.c
+        stop = min(start + self.c, self.N)
+        n = stop - start
+        np.subtract(self.X[:, start:stop].T, self.shift, out=out[:n, :self.d])
+        out[:n, self.d] = 1.0
+        if n < self.c:
+            out[n:] = 0.0  # padding rows: zero distance to everything, zero weight
+        return out
+
+    def _fill_all(self, blocks):
+        for i in blocks:
+            self._fill(i, self.blocks[i])
+
+    def _block(self, i, scratch):
+        return self.blocks[i] if self.blocks is not None else self._fill(i, scratch)
+
+    def _sumsq(self, blocks):
+        scratch = np.empty((self.c, self.d + 1))
+        total = 0.0
+        for i in blocks:
+            B = self._block(i, scratch)[:, :self.d]
+            total += float(np.einsum("ij,ij->", B, B))
+        return total
+
+    def augmented(self, Mc):
+        """``[-2 Mc^T, ||Mc||^2]`` of shape (k, d + 1) for shifted centroids ``Mc`` (d, k)."""
+        A = np.empty((self.k, self.d + 1))
+        np.multiply(Mc.T, -2.0, out=A[:, :self.d])
+        A[:, self.d] = np.einsum("ij,ij->j", Mc, Mc)
+        return A
+
+    def _scores(self, Xb, A, ws):
+        """``||m||^2 - 2 x.m`` for one block as (c // b, k, b): batched small products."""
+        c, b = self.c, self.b
+        np.matmul(A, Xb.reshape(c // b, b, self.d + 1).transpose(0, 2, 1), out=ws.S)
+        return ws.S
+
+    # -- passes -------------------------------------------------------------------
+    def step(self, Mc, z_old=None, sums=None, update=True):
+        """One pass: nearest labels, and optionally the cluster sums of the new labels.
+
+        Parameters
+        ----------
+        Mc : ndarray of shape (d, k)
+            Shifted centroids ``M - s[:, None]``.
+        z_old : ndarray of shape (padded,), optional
+            Previous labels.
+        sums : ndarray of shape (k, d + 1), optional
+            Cluster sums for ``z_old``. Given together with ``z_old``, only the
+            observations whose label changed are added to and removed from
+            them (late Lloyd iterations move few points); otherwise the sums
+            are computed from scratch.
+        update : bool
+            Return the per-cluster sums of ``[x - s, 1]`` for the new labels.
+
+        Returns
+        -------
+        z : ndarray of shape (padded,)
+            Labels (padding rows get label 0 and weight 0).
+        sums : ndarray of shape (k, d + 1) or None
+            Column ``d`` holds the cluster sizes.
+        """
+        A = self.augmented(Mc)
+        z = np.empty(self.padded, dtype=np.intp)
+        delta = update and z_old is not None and sums is not None
+        c, k, dt = self.c, self.k, self.label_dtype
+
+        def work(blocks):
+            ws = _Workspace(self)
+            part = np.zeros((k, self.d + 1)) if update else None
+            moved, new, old = [], [], []
+            for i in blocks:
+                Xb = self._block(i, ws.scratch)
+                S = self._scores(Xb, A, ws)
+                zb = ws.argmin(S, z[i * c:(i + 1) * c])
+                if delta:
+                    zo = z_old[i * c:(i + 1) * c]
+                    changed = np.flatnonzero(zb != zo)
+                    if changed.size:
+                        moved.append(Xb[changed])
+                        new.append(zb[changed])
+                        old.append(zo[changed])
+                elif update:
+                    part += sums_by_label(Xb, zb, k, dt)
+            if moved:
+                rows = np.concatenate(moved)
+                part += sums_by_label(rows, np.concatenate(new), k, dt)
+                part -= sums_by_label(rows, np.concatenate(old), k, dt)
+            return part
+
+        parts = run_blocks(work, self.n_blocks)
+        if not update:
+            return z, None
+        return z, sum(parts) + (sums if delta else 0.0)
+
+    def loss_of_means(self, sums):
+        """``sum_i ||x_i - m_{z_i}||^2`` when every ``m_j`` is the mean of its cluster.
+
+        The k-means identity: the total sum of squares (about ``s``) minus
+        ``n_j ||mean_j - s||^2 = ||sums_j||^2 / n_j`` for every non-empty
+        cluster; ``O(k d)`` from the sums of a pass instead of a pass.
+        """
+        counts = sums[:, -1]
+        full = counts > 0
+        between = float((np.einsum("ij,ij->i", sums[full, :-1], sums[full, :-1]) / counts[full]).sum())
+        return max(0.0, self.sumsq - between)
+
+    def distances(self, Mc):
+        """Squared distances of shape (k, N), clipped at 0 (rounding can go below)."""
+        A = self.augmented(Mc)
+        out = np.empty((self.k, self.N))
+
+        def work(blocks):
+            ws = _Workspace(self)
+            for i in blocks:
+                Xb = self._block(i, ws.scratch)
+                S = self._scores(Xb, A, ws)
+                start = i * self.c
+                n = min(self.c, self.N - start)
+                B = Xb[:n, :self.d]
+                D = out[:, start:start + n]
+                np.add(S.transpose(1, 0, 2).reshape(self.k, self.c)[:, :n],
+                       np.einsum("ij,ij->i", B, B), out=D)
+                np.maximum(D, 0.0, out=D)
+            return None
+
+        run_blocks(work, self.n_blocks)
+        return out
+
+    def sse(self, Mc, z):
+        """``sum_i ||x_i - m_{z_i}||^2`` computed directly (no norm trick) for labels z (padded,)."""
+        MT = np.ascontiguousarray(Mc.T)
+
+        def work(blocks):
+            scratch = None if self.blocks is not None else np.empty((self.c, self.d + 1))
+            total = 0.0
+            for i in blocks:
+                start = i * self.c
+                n = min(self.c, self.N - start)
+                diff = self._block(i, scratch)[:n, :self.d] - MT[z[start:start + n]]
+                total += float(np.einsum("ij,ij->", diff, diff))
+            return total
+
+        return float(sum(run_blocks(work, self.n_blocks)))
+
+
+class _Workspace:
+    """Per-thread buffers of a :class:`SquaredBlocks` pass."""
+
+    def __init__(self, blocks):
+        nb, k, b, c = blocks.c // blocks.b, blocks.k, blocks.b, blocks.c
+        self.S = np.empty((nb, k, b))
+        self.argmin = _LowestArgmin((nb, k, b), axis=1, k=k)
+        self.scratch = None if blocks.blocks is not None else np.empty((c, blocks.d + 1))
+
+
+class L1Blocks:
+    """The observations cut into column blocks for L1 passes (no copy).
+
+    Everything is computed one feature at a time on (k, c) arrays, so each
+    operation runs over long contiguous rows with one scalar per row.
+
+    For the assignment only the order of the distances matters, and
+    ``|x - m| = x + m - 2 min(x, m)`` turns ``||x - m_j||_1`` into
+    ``sum_a x_a + (sum_a m_aj - 2 sum_a min(x_a, m_aj))``: the first sum is the
+    same for every cluster, so two passes per feature (a minimum and a sum)
+    replace three (a difference, an absolute value and a sum). The sums are
+    exact for integer data, so ties stay ties; distances that are returned
+    (and losses) are computed directly.
+
+    Parameters
+    ----------
+    X : ndarray of shape (d, N)
+        Observations (validated, float64).
+    k : int
+        Number of centroids.
+    """
+
+    def __init__(self, X, k):
+        self.X = X
+        self.d, self.N = X.shape
+        self.k = k
+        self.c = max(8, min(_L1_BLOCK_FLOATS // k, -(-self.N // 8) * 8))
+        self.n_blocks = -(-self.N // self.c)
+        self.label_dtype = labels_dtype(k)
+
+    def _distances(self, i, M, ws):
+        """L1 distances of block i as (k, n), in ws.S[:, :n]."""
+        start = i * self.c
+        n = min(self.c, self.N - start)
+        D, T = ws.S[:, :n], ws.T[:, :n]
+        for a in range(self.d):
+            x = self.X[a, start:start + n]
+            target = D if a == 0 else T
+            np.subtract(x, M[a][:, None], out=target)
+            np.abs(target, out=target)
+            if a:
+                D += T
+        return D
+
+    def _scores(self, Xb, M, half_msum, ws):
+        """``sum_a m_aj / 2 - sum_a min(x_a, m_aj)`` for columns Xb (d, n) as (k, n): same argmin as L1.
+
+        ``||x - m_j||_1 = sum_a x_a + 2 * score_j``.
+        """
+        n = Xb.shape[1]
+        D, T = ws.S[:, :n], ws.T[:, :n]
+        for a in range(self.d):
+            if a == 0:
+                np.minimum(Xb[a], M[a][:, None], out=D)
+            else:
+                np.minimum(Xb[a], M[a][:, None], out=T)
+                D += T
+        np.subtract(half_msum, D, out=D)
+        return D
+
+    def _columns(self, i):
+        start = i * self.c
+        return start, min(start + self.c, self.N)
+
+    def step(self, M, z_old=None):
+        """Nearest labels (N,) in L1 and, given ``z_old``, its L1 loss with ``M``."""
+        z = np.empty(self.N, dtype=np.intp)
+        half_msum = M.sum(axis=0)[:, None] / 2.0
+
+        def work(blocks):
+            ws = _L1Workspace(self)
+            old = 0.0
+            for i in blocks:
+                start, stop = self._columns(i)
+                S = self._scores(self.X[:, start:stop], M, half_msum, ws)
+                ws.argmin(S, z[start:stop])
+                if z_old is not None:
+                    old += self.own_distance(M, z_old, start, stop).sum()
+            return old
+
+        olds = run_blocks(work, self.n_blocks)
+        return z, (float(sum(olds)) if z_old is not None else None)
+
+    def own_distance(self, M, z, start, stop, cols=None):
+        """``||x_i - m_{z_i}||_1`` computed directly for observations start:stop (or start + cols)."""
+        if cols is None:
+            return np.abs(self.X[:, start:stop] - M[:, z[start:stop]]).sum(axis=0)
+        return np.abs(self.X[:, start + cols] - M[:, z[start + cols]]).sum(axis=0)
+
+    def distances(self, M):
+        """L1 distances of shape (k, N)."""
+        out = np.empty((self.k, self.N))
+
+        def work(blocks):
+            ws = _L1Workspace(self)
+            for i in blocks:
+                D = self._distances(i, M, ws)
+                out[:, i * self.c:i * self.c + D.shape[1]] = D
+            return None
+
+        run_blocks(work, self.n_blocks)
+        return out
+
+    def l1_sum(self, M, z):
+        """``sum_i ||x_i - m_{z_i}||_1`` computed directly."""
+        def work(blocks):
+            total = 0.0
+            for i in blocks:
+                start = i * self.c
+                stop = min(start + self.c, self.N)
+                total += float(np.abs(self.X[:, start:stop] - M[:, z[start:stop]]).sum())
+            return total
+
+        return float(sum(run_blocks(work, self.n_blocks)))
+
+
+class _L1Workspace:
+    """Per-thread buffers of an :class:`L1Blocks` pass."""
+
+    def __init__(self, blocks):
+        k, c = blocks.k, blocks.c
+        self.S = np.empty((k, c))
+        self.T = np.empty((k, c))
+        self._argmin = _LowestArgmin((k, c), axis=0, k=k)
+
+    def argmin(self, D, out):
+        n = D.shape[1]
+        return self._argmin(D, out, (slice(None), slice(0, n)))
+
+
+class _LowestArgmin:
+    """Lowest index of the minimum along the cluster axis, without branches.
+
+    The minimum over clusters, a comparison with it, and a max of
+    ``(k - j) * [score_j == min]`` pick the lowest index among ties. On real
+    data ``np.argmin`` along a short axis is slower: its branches are
+    unpredictable.
+    """
+
+    def __init__(self, shape, axis, k):
+        wtype = np.uint8 if k < 1 << 8 else np.uint16 if k < 1 << 16 else np.int64
+        self.axis = axis
+        self.k = wtype(k)
+        weights_shape = [1] * len(shape)
+        weights_shape[axis] = k
+        self.weights = (k - np.arange(k)).astype(wtype).reshape(weights_shape)
+        reduced = tuple(n for a, n in enumerate(shape) if a != axis)
+        self.low = np.empty(reduced)
+        self.eq = np.empty(shape, dtype=bool)
+        self.w = np.empty(shape, dtype=wtype)
+        self.best = np.empty(reduced, dtype=wtype)
+        self.low_kept = np.expand_dims(self.low, axis)  # broadcasts against the scores
+
+    def __call__(self, S, out, view=None):
+        """Write the labels of scores S into out (flattened); ``view`` slices the buffers."""
+        if view is None:
+            eq, w, low, best, low_kept = self.eq, self.w, self.low, self.best, self.low_kept
+        else:
+            eq, w = self.eq[view], self.w[view]
+            reduced_view = tuple(v for a, v in enumerate(view) if a != self.axis)
+            low, best = self.low[reduced_view], self.best[reduced_view]
+            low_kept = np.expand_dims(low, self.axis)
+        np.minimum.reduce(S, axis=self.axis, out=low)
+        np.equal(S, low_kept, out=eq)
+        np.multiply(eq, self.weights, out=w)
+        np.maximum.reduce(w, axis=self.axis, out=best)
+        np.subtract(self.k, best.reshape(-1), out=out)
+        return out
+
+
+class L1Assigner:
+    """Nearest-centroid labels in L1 across the iterations of a loop, skipping settled points.
+
+    Elkan's bounds: for every observation keep an upper bound ``u`` on its
+    distance to its own centroid and a lower bound ``l_j`` on its distance to
+    every other centroid ``j``. When centroid ``j`` moves by ``delta_j`` (in
+    L1), the triangle inequality gives ``u += delta_z`` and ``l_j -= delta_j``;
+    while ``u < min_j l_j`` the own centroid is still strictly the nearest and
+    the observation is skipped. The others get their distances recomputed.
+    L1 being a metric, the labels are those a full pass would give; bounds are
+    widened by a rounding margin so that they stay valid in floating point.
+
+    Bounds take ``k * N`` floats; beyond ``_MAX_BOUNDS`` every pass is a full pass.
+
+    Parameters
+    ----------
+    blocks : L1Blocks
+    """
+
+    _MAX_BOUNDS = 1 << 27
+
+    def __init__(self, blocks):
+        self.blocks = blocks
+        X = blocks.X
+        self.xsum = X.sum(axis=0)
+        xabs = np.abs(X).sum(axis=0)
+        # A distance computed from scores is off by at most about 2 (d + 2) eps (|x|_1 + |m|_1).
+        self.rel = 4 * (blocks.d + 2) * np.finfo(float).eps
+        self.err_x = self.rel * xabs
+        self.xabs_max = float(xabs.max())
+        self.bounded = blocks.k * blocks.N <= self._MAX_BOUNDS and blocks.k > 1
+        self.z = None
+        self.M = None
+
+    def __call__(self, M):
+        """Labels (N,) of the nearest centroid of every observation, lowest index on ties."""
+        b = self.blocks
+        half_msum = M.sum(axis=0)[:, None] / 2.0
+        mabs = float(np.abs(M).sum(axis=0).max())
+        if self.z is None or not self.bounded:
+            self.z = np.empty(b.N, dtype=np.intp)
+            if self.bounded:
+                self.upper = np.empty(b.N)
+                self.lower = np.empty((b.n_blocks, b.k, b.c))  # block by block: contiguous views
+            run_blocks(lambda blocks: self._full(blocks, M, half_msum, mabs), b.n_blocks)
+        else:
+            # Rounding in the distances and in the bound updates stays far below this slack.
+            slack = 1e-12 * (self.xabs_max + mabs + float(np.abs(self.M).sum(axis=0).max()))
+            delta = np.abs(M - self.M).sum(axis=0) * (1 + 1e-12) + slack
+            run_blocks(lambda blocks: self._bounded(blocks, M, half_msum, mabs, delta), b.n_blocks)
+        self.M = M.copy()
+        return self.z.copy()
+
+    def _exact(self, i, M, half_msum, mabs, ws, cols=None):
+        """Full distances for block i (or its columns ``cols``): labels and fresh bounds."""
+        b = self.blocks
+        start, stop = b._columns(i)
+        at = slice(start, stop) if cols is None else start + cols
+        S = b._scores(b.X[:, at], M, half_msum, ws)
+        n = S.shape[1]
+        z = self.z[at] if cols is None else np.empty(n, dtype=np.intp)
+        ws.argmin(S, z)
+        if cols is not None:
+            self.z[at] = z
+        if not self.bounded:
+            return
+        rows = np.arange(n)
+        err = self.err_x[at] + self.rel * mabs
+        S *= 2.0
+        S += self.xsum[at]  # now L1 distances, up to err
+        self.upper[at] = S[z, rows] + err
+        S -= err
+        S[z, rows] = np.inf  # no bound towards the own centroid
+        if cols is None:
+            self.lower[i, :, :n] = S
+        else:
+            self.lower[i][:, cols] = S
+
+    def _full(self, blocks, M, half_msum, mabs):
+        ws = _L1Workspace(self.blocks)
+        for i in blocks:
+            self._exact(i, M, half_msum, mabs, ws)
+
+    def _bounded(self, blocks, M, half_msum, mabs, delta):
+        ws = _L1Workspace(self.blocks)
+        for i in blocks:
+            start, stop = self.blocks._columns(i)
+            n = stop - start
+            z, upper, lower = self.z[start:stop], self.upper[start:stop], self.lower[i, :, :n]
+            upper += delta[z]
+            lower -= delta[:, None]
+            nearest_other = lower.min(axis=0)
+            cols = np.flatnonzero(upper >= nearest_other)
+            if cols.size:
+                # Tighten the upper bound with the exact distance to the own centroid first.
+                upper[cols] = (self.blocks.own_distance(M, self.z, start, stop, cols)
+                               + self.err_x[start + cols] + self.rel * mabs)
+                cols = cols[upper[cols] >= nearest_other[cols]]
+            if 2 * cols.size > n:
+                self._exact(i, M, half_msum, mabs, ws)  # most of the block: skip gathering
+            elif cols.size:
+                self._exact(i, M, half_msum, mabs, ws, cols)
+
+
+def medians_by_label(X, z, M_prev, label_dtype=None):
+    """Coordinate-wise median of every cluster; empty clusters keep ``M_prev``.
+
+    Observations are grouped by label once (a stable radix sort of ``z``);
+    then, feature by feature, each cluster's run is partitioned around its
+    middle (``np.partition``, linear time) instead of sorted. With many small
+    clusters one ``np.lexsort`` per feature replaces the per-cluster calls.
+    For an even count the median is the midpoint of the two middle values, as
+    in ``np.median``. Features run on the thread pool.
+    """
+    d, N = X.shape
+    k = M_prev.shape[1]
+    if label_dtype is None:
+        label_dtype = labels_dtype(k)
+    counts = np.bincount(z, minlength=k)
+    starts = np.cumsum(counts) - counts
+    full = np.flatnonzero(counts)
+    lo = starts[full] + (counts[full] - 1) // 2
+    hi = starts[full] + counts[full] // 2
+    M = M_prev.copy()
+    few_large = len(full) <= 64 or N >= 256 * len(full)
+    order = np.argsort(z.astype(label_dtype, copy=False), kind="stable") if few_large else None
+
+    def work(features):
+        for a in features:
+            if few_large:
+                values = X[a, order]
+                for j, l, h in zip(full, lo, hi):
+                    run = values[starts[j]:starts[j] + counts[j]]
+                    part = np.partition(run, (l - starts[j], h - starts[j]))
+                    values[l], values[h] = part[l - starts[j]], part[h - starts[j]]
+            else:
+                values = X[a, np.lexsort((X[a], z))]
+            M[a, full] = (values[lo] + values[hi]) / 2.0
+        return None
+
+    run_blocks(work, d)
+    return M
+
+
+class SortedFeatures:
+    """Coordinate-wise cluster medians for many label vectors of the same X.
+
+    Each feature is sorted once (``np.argsort``, on the thread pool); after
+    that, the medians for new labels cost two linear passes per feature: the
+    labels listed in value order, then a stable radix sort of those labels,
+    which lists every cluster's values in increasing order without touching
+    the values themselves. The median of a cluster is read at the middle of
+    its run. Worth it when medians are needed at several iterations (k-medians).
+
+    Parameters
+    ----------
+    X : ndarray of shape (d, N)
+        Observations (validated, float64).
+    """
+
+    def __init__(self, X):
+        self.X = X
+        self.orders = None
+
+    def _sort(self):
+        d, N = self.X.shape
+        index = np.int32 if N < 1 << 31 else np.intp
+        self.orders = np.empty((d, N), dtype=index)
+
+        def work(features):
+            for a in features:
+                self.orders[a] = np.argsort(self.X[a])  # order among equal values is irrelevant
+
+        run_blocks(work, d)
+
+    def medians(self, z, M_prev, label_dtype):
+        """Medians like :func:`medians_by_label` (same values), from the presorted features."""
+        if self.orders is None:
+            self._sort()
+        k = M_prev.shape[1]
+        counts = np.bincount(z, minlength=k)
+        full = np.flatnonzero(counts)
+        starts = (np.cumsum(counts) - counts)[full]
+        lo = starts + (counts[full] - 1) // 2
+        hi = starts + counts[full] // 2
+        labels = z.astype(label_dtype)
+        M = M_prev.copy()
+
+        def work(features):
+            for a in features:
+                order = self.orders[a]
+                by_label = np.argsort(labels[order], kind="stable")  # runs per cluster, values ascending
+                x = self.X[a]
+                M[a, full] = (x[order[by_label[lo]]] + x[order[by_label[hi]]]) / 2.0
+            return None
+
+        run_blocks(work, self.X.shape[0])
+        return M

@@ -1,0 +1,166 @@
+"""Alternating minimisation: Lloyd's algorithm (L2) and k-medians (L1) (lessons 03, 04).
+
+Both loops follow the same recipe::
+
+    Y = assign(X, M0)
+    repeat at most max_iter times:
+        M = update(X, Y, M)            # refit: best centroids for these labels
+        losses.append(loss(X, Y, M))
+        Y_new = assign(X, M)           # best labels for these centroids
+        stop if Y_new == Y             # the assignment stopped changing
+        Y = Y_new
+
+Each step can only lower the loss, so ``losses`` never increases. The returned
+``Y`` is the assignment ``M`` was fitted to, hence ``losses[-1] == loss(X, Y, M)``;
+after convergence ``Y == assign(X, M)`` as well.
+"""
+
+import numpy as np
+
+from ._fused import L1Assigner, L1Blocks, SortedFeatures, SquaredBlocks
+from ._validation import check_centroids, check_data, check_int
+from .labels import _one_hot
+
+__all__ = ["lloyd", "kmedians"]
+
+
+def lloyd(X, M0, max_iter=100):
+    """Lloyd's algorithm: alternate nearest-centroid assignment and mean update.
+
+    >>> X = [[0, 1, 4, 5], [0, 0, 3, 3]]
+    >>> M, Y, losses = lloyd(X, [[1, 4], [1, 2]])
+    >>> M        # labels [0, 0, 1, 1] give the means; they do not change the labels
+    array([[0.5, 4.5],
+           [0. , 3. ]])
+    >>> losses   # 4 * 0.5^2, one value per update
+    [1.0]
+
+    Parameters
+    ----------
+    X : array-like of shape (d, N)
+        Observations, one per column.
+    M0 : array-like of shape (d, k)
+        Initial centroids.
+    max_iter : int, default=100
+        Maximum number of updates (``>= 0``).
+
+    Returns
+    -------
+    M : ndarray of shape (d, k)
+        Final centroids (an empty cluster keeps its previous centroid).
+    Y : ndarray of shape (k, N)
+        One-hot labels that ``M`` was computed from.
+    losses : list of float
+        ``kmeans_loss(X, Y, M)`` after every update; non-increasing.
+    """
+    X = check_data(X)
+    M0 = check_centroids(M0, X.shape[0], name="M0")
+    max_iter = check_int(max_iter, "max_iter", low=0)
+    M, z, losses = _lloyd(X, M0, max_iter)
+    return M, _one_hot(z, M.shape[1]), losses
+
+
+def kmedians(X, M0, max_iter=100):
+    """k-medians: alternate nearest-centroid assignment in L1 and median update.
+
+    >>> X = [[0, 1, 4, 5], [0, 0, 3, 3]]
+    >>> M, Y, losses = kmedians(X, [[1, 4], [1, 2]])
+    >>> M        # coordinate-wise medians of {x_0, x_1} and {x_2, x_3}
+    array([[0.5, 4.5],
+           [0. , 3. ]])
+    >>> losses   # 4 * |0.5|
+    [2.0]
+
+    Parameters
+    ----------
+    X : array-like of shape (d, N)
+        Observations, one per column.
+    M0 : array-like of shape (d, k)
+        Initial centroids.
+    max_iter : int, default=100
+        Maximum number of updates (``>= 0``).
+
+    Returns
+    -------
+    M : ndarray of shape (d, k)
+        Final centroids (an empty cluster keeps its previous centroid).
+    Y : ndarray of shape (k, N)
+        One-hot labels that ``M`` was computed from.
+    losses : list of float
+        ``l1_loss(X, Y, M)`` after every update; non-increasing.
+    """
+    X = check_data(X)
+    M0 = check_centroids(M0, X.shape[0], name="M0")
+    max_iter = check_int(max_iter, "max_iter", low=0)
+    M, z, losses = _kmedians(X, M0, max_iter)
+    return M, _one_hot(z, M.shape[1]), losses
+
+
+def _lloyd(X, M0, max_iter):
+    """Lloyd's loop on labels; prior validation of data is assumed.
+
+    Every pass over the data does the assignment for the current centroids
+    and the cluster sums of the new labels at once (see
+    :mod:`kmeans_ref._fused`); the loss after each update follows from the
+    sums (:meth:`~kmeans_ref._fused.SquaredBlocks.loss_of_means`).
+    """
+    N = X.shape[1]
+    blocks = SquaredBlocks(X, M0.shape[1])
+    s = blocks.shift[:, None]
+    M = M0.copy()
+    z, sums = blocks.step(M - s, update=max_iter > 0)
+    losses = []
+    for t in range(max_iter):
+        M = means_from_sums(sums, M, s)
+        losses.append(blocks.loss_of_means(sums))
+        if t == max_iter - 1:
+            break
+        z_new, sums = blocks.step(M - s, z_old=z, sums=incremental(sums, t))
+        if np.array_equal(z_new, z):
+            break  # the assignment stopped changing
+        z = z_new
+    return M, z[:N], losses
+
+
+# Cluster sums are updated with the points that changed cluster, and
+# recomputed from scratch every _REFRESH passes so rounding cannot build up.
+_REFRESH = 32
+
+
+def incremental(sums, t):
+    """The sums to update incrementally at pass ``t``, or None to recompute them."""
+    return None if (t + 1) % _REFRESH == 0 else sums
+
+
+def means_from_sums(sums, M_prev, s):
+    """Centroids from the shifted cluster sums (k, d + 1) of a pass; empty clusters keep M_prev."""
+    counts = sums[:, -1]
+    full = counts > 0
+    M = M_prev.copy()
+    M[:, full] = sums[full, :-1].T / counts[full] + s
+    return M
+
+
+def _kmedians(X, M0, max_iter):
+    """k-medians loop on labels; prior validation of data is assumed.
+
+    The assignment skips observations whose nearest centroid provably did
+    not change (see :class:`kmeans_ref._fused.L1Assigner`); the medians come
+    from features sorted once (see :class:`kmeans_ref._fused.SortedFeatures`).
+    """
+    blocks = L1Blocks(X, M0.shape[1])
+    nearest = L1Assigner(blocks)
+    sorted_features = SortedFeatures(X)
+    M = M0.copy()
+    z = nearest(M)
+    losses = []
+    for t in range(max_iter):
+        M = sorted_features.medians(z, M, blocks.label_dtype)
+        losses.append(blocks.l1_sum(M, z))
+        if t == max_iter - 1:
+            break
+        z_new = nearest(M)
+        if np.array_equal(z_new, z):
+            break  # keep the labels M was fitted to
+        z = z_new
+    return M, z, losses

@@ -1,0 +1,112 @@
+"""Blocked passes and the thread pool (kmeans_ref._fused, kmeans_ref._parallel)."""
+
+import multiprocessing
+
+import numpy as np
+import pytest
+
+import kmeans_ref as ref
+from kmeans_ref import _parallel
+from kmeans_ref._fused import SquaredBlocks, sums_by_label
+from kmeans_ref._parallel import blas_batch, run_blocks, thread_limit
+
+
+def test_hand_computed_sums_by_label():
+    # Rows (1, 1), (2, 1), (5, 1) with labels 1, 0, 1: cluster 0 sums to (2, 1),
+    # cluster 1 to (6, 2), cluster 2 is empty.
+    rows = np.array([[1.0, 1.0], [2.0, 1.0], [5.0, 1.0]])
+    np.testing.assert_array_equal(sums_by_label(rows, np.array([1, 0, 1]), 3, np.uint8),
+                                  [[2, 1], [6, 2], [0, 0]])
+
+
+def test_blas_batch_stays_below_the_threading_threshold():
+    for inner, k in [(3, 2), (17, 32), (65, 64), (1001, 300)]:
+        b = blas_batch(inner, k)
+        assert b % 8 == 0 and 8 <= b <= 1024
+        assert b * inner * k < 1 << 19 or b == 8
+
+
+def test_run_blocks_interleaves_and_covers_everything():
+    with thread_limit(2):
+        parts = run_blocks(lambda blocks: list(blocks), 7)
+    assert sorted(sum(parts, [])) == list(range(7))
+    with thread_limit(1):
+        assert run_blocks(lambda blocks: list(blocks), 3) == [[0, 1, 2]]
+
+
+@pytest.mark.parametrize("N, d, k", [(70_001, 5, 9), (4_000, 3, 300)])
+def test_thread_count_does_not_change_results(N, d, k):
+    rng = np.random.default_rng(N)
+    X = rng.normal(size=(d, N))
+    M0 = X[:, rng.choice(N, size=k, replace=False)]
+    results = []
+    for limit in (1, 2, 3):
+        with thread_limit(limit):
+            results.append((ref.lloyd(X, M0, max_iter=5), ref.kmedians(X, M0, max_iter=3),
+                            ref.sq_distances(X, M0[:, :4])))
+    (M1, Y1, l1), (N1, Z1, m1), D1 = results[0]
+    for (M, Y, losses), (Nm, Z, lm), D in results[1:]:
+        np.testing.assert_allclose(M, M1, rtol=1e-13, atol=1e-13)  # sums in another order
+        np.testing.assert_array_equal(Y, Y1)
+        np.testing.assert_allclose(losses, l1, rtol=1e-12)
+        np.testing.assert_array_equal(Nm, N1)
+        np.testing.assert_array_equal(Z, Z1)
+        np.testing.assert_array_equal(D, D1)
+
+
+def test_incremental_sums_equal_fresh_sums():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(4, 30_000))
+    blocks = SquaredBlocks(X, 6)
+    s = blocks.shift[:, None]
+    M = X[:, :6].copy()
+    z, sums = blocks.step(M - s)
+    M2 = M + 0.3
+    _, fresh = blocks.step(M2 - s)
+    _, delta = blocks.step(M2 - s, z_old=z, sums=sums)
+    np.testing.assert_allclose(delta, fresh, rtol=1e-12, atol=1e-9)
+    np.testing.assert_array_equal(delta[:, -1], fresh[:, -1])  # counts are exact
+
+
+def _child(queue):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3, 50_000))
+    with thread_limit(2):
+        queue.put(ref.lloyd(X, X[:, :4], max_iter=3)[2])
+
+
+def test_pool_survives_fork():
+    # A pool inherited by a forked process has no threads; it must be rebuilt, not hang.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3, 50_000))
+    with thread_limit(2):
+        expected = ref.lloyd(X, X[:, :4], max_iter=3)[2]
+    assert _parallel._state["pool"] is not None
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_child, args=(queue,))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    np.testing.assert_allclose(queue.get(timeout=5), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("integers", [False, True])
+def test_bounded_l1_assignment_equals_full_passes(integers):
+    # Elkan's bounds skip points; the labels must be those of a full pass at every step,
+    # ties included (integer data has many exact ties, which the bounds never skip).
+    from kmeans_ref._fused import L1Assigner, L1Blocks, SortedFeatures, medians_by_label
+
+    rng = np.random.default_rng(11)
+    X = rng.integers(-3, 4, size=(3, 6_000)).astype(float) if integers else rng.normal(size=(4, 6_000))
+    M = X[:, rng.choice(X.shape[1], 7, replace=False)].copy()
+    blocks = L1Blocks(X, 7)
+    nearest = L1Assigner(blocks)
+    presorted = SortedFeatures(X)
+    for _ in range(8):
+        z = nearest(M)
+        full = np.abs(X[:, None, :] - M[:, :, None]).sum(axis=0).argmin(axis=0)
+        np.testing.assert_array_equal(z, full)
+        M_new = presorted.medians(z, M, np.uint8)
+        np.testing.assert_array_equal(M_new, medians_by_label(X, z, M))
+        M = M_new + rng.normal(scale=0.01, size=M.shape) * (not integers)
