@@ -56,4 +56,4 @@ bench: $(STAMP)
 
 clean:
 	chmod -R u+w autograded 2>/dev/null || true
-	rm -rf autograded submitted feedback gradebook.db build demo
+	rm -rf autograded submitted feedback reports gradebook.db build demo

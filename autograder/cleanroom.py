@@ -128,7 +128,7 @@ def allowed_reference_functions(setup_sources: list[str], exercises: set[str]) -
             if isinstance(node, ast.ImportFrom) and node.module == "kmeans_ref":
                 for alias in node.names:
                     target = getattr(kmeans_ref, alias.name, None)
-                    if callable(target) and alias.name not in exercises and not isinstance(target, type(ast)):
+                    if callable(target) and alias.name not in exercises:  # modules are not callable
                         allowed[alias.asname or alias.name] = target
     return allowed
 
@@ -215,3 +215,39 @@ def grade_notebook(path, lesson: str, *, source: Path | None = None, secret: str
     finally:
         box.close()
     return report
+
+
+def post_grade(autograded, info):
+    """The batch's post-grading hook: clean-room scores replace the in-kernel ones.
+
+    ``info`` is a ``batch_worker.SubmissionInfo``. Returns a ``PostGradeResult`` whose
+    overrides are the clean-room score of every autograded test cell, whose flags are the
+    integrity evidence plus every cell where the student's kernel reported a different
+    score, and whose diagnoses are the checkers' messages (hidden inputs never shown).
+    """
+    from .batch_worker import PostGradeResult
+
+    source = Path(info.root) / "solutions" / info.assignment / f"{info.notebook}.ipynb"
+    if info.assignment != info.notebook or not source.is_file():
+        return None  # not one of the course's lesson notebooks: nbgrader's scores stand
+    report = grade_notebook(info.submitted, info.assignment, source=source)
+    result = PostGradeResult()
+    for grade_id, score in report.scores.items():
+        result.overrides[grade_id] = score.score
+        if score.diagnosis and score.score < score.possible:
+            result.diagnoses[grade_id] = score.diagnosis
+        in_kernel = (info.scores or {}).get(grade_id)
+        if in_kernel is not None and abs(float(in_kernel) - score.score) > 1e-9:
+            result.flags.append({
+                "code": "kernel_disagrees", "cell": grade_id,
+                "message": f"the notebook's own run scored {float(in_kernel):g}, the clean room {score.score:g} "
+                           f"(out of {score.possible:g}); the clean-room score is recorded"})
+    for flag in report.flags:
+        result.flags.append({"code": flag.kind, "cell": flag.cell, "message": flag.detail
+                             + (" (scored 0 for this exercise)" if flag.zero else "")})
+    if report.status != "graded":
+        result.flags.append({"code": f"cleanroom_{report.status}", "cell": "", "message": report.reason})
+    if report.isolation and not report.isolation.startswith("Landlock"):
+        result.flags.append({"code": "weak_isolation", "cell": "",
+                             "message": f"clean room ran without file-system isolation: {report.isolation}"})
+    return result

@@ -1,5 +1,142 @@
-"""The `kmeans-course` command line."""
+"""The ``kmeans-course`` command line: one verb per module, each a thin layer over its ``main(*, ...)``.
+
+::
+
+    kmeans-course release   [LESSON ...]                     -> autograder.release.main
+    kmeans-course collect   DOWNLOAD [--assignment ID]       -> autograder.collect.main
+    kmeans-course autograde [ASSIGNMENT ...] [--workers N] [--force]   -> autograder.batch.main
+    kmeans-course report    [ASSIGNMENT ...]                 -> autograder.reports.main
+    kmeans-course demo      [--students N] [--lessons ...]   -> autograder.demo.main
+
+Every verb works on the course root given by ``--root`` (default: the working
+directory), the folder that holds ``nbgrader_config.py``; stock ``nbgrader`` commands
+keep working there.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .course import CourseError
+
+
+def _release(sub):
+    p = sub.add_parser("release", help="generate the student notebooks (notebooks/) from solutions/",
+                       description="Run nbgrader's generate_assignment (--force) for every lesson, or the given ones.")
+    p.add_argument("assignments", nargs="*", metavar="LESSON", help="lesson ids (default: all in solutions/)")
+
+    def run(a):
+        from . import release
+
+        release.main(root=a.root, assignments=a.assignments or None, quiet=a.quiet)
+    return run
+
+
+def _collect(sub):
+    p = sub.add_parser("collect", help="file an LMS download (zip or folder) into submitted/",
+                       description="Canvas and Moodle downloads, or nbgrader's own layout. Lists every file "
+                                   "it could not match; never replaces a newer submission with an older one.")
+    p.add_argument("source", help="the downloaded .zip or folder")
+    p.add_argument("--assignment", help="file every notebook under this assignment (a per-assignment download)")
+    p.add_argument("--roster", help="CSV with a student_id column; other columns are aliases (login, name)")
+    p.add_argument("--dry-run", action="store_true", help="report what would be done, write nothing")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace existing submissions even by older or same-age files")
+
+    def run(a):
+        from . import collect
+
+        collect.main(source=a.source, root=a.root, assignment=a.assignment, roster=a.roster,
+                     dry_run=a.dry_run, overwrite=a.overwrite, quiet=a.quiet)
+    return run
+
+
+def _autograde(sub):
+    p = sub.add_parser("autograde", help="grade submissions in parallel, resumably",
+                       description="Grade every submission that is new or changed with nbgrader, on N "
+                                   "worker processes, and merge the grades into the gradebook.")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="assignment ids (default: all)")
+    p.add_argument("--workers", "-j", type=int, default=None, help="grading processes (default: one per core)")
+    p.add_argument("--force", "-f", action="store_true", help="regrade everything, even unchanged submissions")
+    p.add_argument("--retry-failed", action="store_true", help="regrade submissions that failed before")
+    p.add_argument("--cell-timeout", type=int, default=None,
+                   help="seconds per cell (default: c.Execute.timeout from nbgrader_config.py)")
+    p.add_argument("--submission-timeout", type=float, default=None,
+                   help="wall-clock seconds per submission (default: 600; 0: no limit)")
+    p.add_argument("--post-grade", default=None, metavar="MODULE:FUNCTION",
+                   help="a post-grading step that may override per-cell scores and add flags")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def run(a):
+        from . import batch
+
+        timeout = batch.DEFAULT_SUBMISSION_TIMEOUT if a.submission_timeout is None else a.submission_timeout
+        batch.main(root=a.root, assignments=a.assignments or None, workers=a.workers, force=a.force,
+                   retry_failed=a.retry_failed, cell_timeout=a.cell_timeout,
+                   submission_timeout=timeout, post_grade=a.post_grade,
+                   progress=not a.no_progress, quiet=a.quiet)
+    return run
+
+
+def _report(sub):
+    p = sub.add_parser("report", help="grades.csv, feedback pages and the class report",
+                       description="Write reports/grades.csv, reports/class_report.html and "
+                                   "feedback/<student>/<assignment>/<assignment>.html.")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="assignment ids (default: all)")
+    p.add_argument("--out", default=None, help="folder for grades.csv and class_report.html (default: reports/)")
+    p.add_argument("--no-feedback", action="store_true", help="skip the per-student feedback pages")
+
+    def run(a):
+        from . import reports
+
+        reports.main(root=a.root, assignments=a.assignments or None, out=a.out, feedback=not a.no_feedback,
+                     quiet=a.quiet)
+    return run
+
+
+def _demo(sub):
+    p = sub.add_parser("demo", help="release, a synthetic class, collect, autograde, report (under demo/)",
+                       description="The whole pipeline on a generated class, in a scratch course under "
+                                   "--out (wiped first); never touches the real gradebook.")
+    p.add_argument("--out", default="demo", help="the demo folder (default: demo/)")
+    p.add_argument("--students", type=int, default=30, help="class size (default: 30)")
+    p.add_argument("--lessons", nargs="+", default=None,
+                   help="lessons to grade (default: the first three; 'all' for every lesson)")
+    p.add_argument("--workers", "-j", type=int, default=None, help="grading processes (default: one per core)")
+    p.add_argument("--seed", type=int, default=7, help="seed of the class generator")
+
+    def run(a):
+        from . import demo
+
+        demo.main(out=a.out, students=a.students, lessons=a.lessons, workers=a.workers, seed=a.seed,
+                  quiet=a.quiet)
+    return run
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="kmeans-course", description="Grade the k-means course.")
+    parser.add_argument("--root", default=".", help="course root (holds nbgrader_config.py); default: here")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print less")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    runners = {"release": _release(sub), "collect": _collect(sub), "autograde": _autograde(sub),
+               "report": _report(sub), "demo": _demo(sub)}
+    return parser, runners
 
 
 def main(argv=None):
-    raise SystemExit("kmeans-course: not available yet")
+    parser, runners = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = runners[args.verb](args)
+    except CourseError as exc:
+        print(f"kmeans-course {args.verb}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\nkmeans-course {args.verb}: interrupted; what was recorded is kept, re-run to continue",
+              file=sys.stderr)
+        return 130
+    return code or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,449 @@
+"""``kmeans-course autograde``: grade every submission in parallel, resumably.
+
+``nbgrader autograde`` grades one notebook at a time in one process. Here W worker
+processes (default: one per core) each take submissions from a queue and grade them
+with nbgrader's own machinery into a private scratch gradebook
+(``autograder.batch_worker``); this process is the single writer that merges each
+result into the course gradebook (``autograder.merge``) and appends it to the ledger.
+
+Resumable: a submission is graded again only when its content hash (the submitted
+files plus the assignment as recorded in the gradebook) differs from the ledger's,
+or its autograded notebook or gradebook entry is gone, or with ``force``. A
+submission that failed to grade is recorded with its reason and not retried for the
+same content unless ``retry_failed``.
+
+Limits: per cell, nbgrader's ``c.Execute.timeout`` (``cell_timeout`` overrides it);
+per submission, ``submission_timeout`` seconds of wall clock; per cell, a cap on the
+output kept.
+
+Post-grading hook (``post_grade="package.module:function"``, CLI ``--post-grade``): called
+in the worker once per notebook, after nbgrader, as ``hook(autograded, info)`` where
+``autograded`` is the autograded notebook's path (None when nbgrader failed) and
+``info`` a :class:`SubmissionInfo` (student, assignment, notebook, submitted path,
+in-kernel scores, max scores, status, reason). It returns None or a
+:class:`PostGradeResult`: ``overrides`` {grade_id: points} replace the auto scores that
+are merged into the gradebook (the in-kernel ones stay in the ledger as
+``in_kernel_scores``), ``flags`` go to the class report, ``diagnoses`` {grade_id: text}
+replace the test cell's diagnosis in feedback and reports. A hook that raises costs a
+flag, never the in-kernel grades.
+
+Example (from the course root)::
+
+    kmeans-course autograde                       # every assignment with submissions
+    kmeans-course autograde 02-loss --workers 4
+    kmeans-course autograde --force               # regrade everything
+"""
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import hashlib
+import json
+import multiprocessing
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from .batch_worker import (PostGradeResult, Result, SubmissionInfo, Task, alembic_version, export_structure,
+                           no_post_grade)
+from .course import Course, CourseError, ensure_path_env
+from .merge import Ledger, LEDGER_NAME, Merger
+
+__all__ = ["main", "plan", "BatchSummary", "PostGradeResult", "SubmissionInfo", "no_post_grade"]
+
+DEFAULT_SUBMISSION_TIMEOUT = 600.0
+# Extra time the parent allows a worker beyond the submission limit before killing it
+# (the worker's own watchdog stops the kernel first, then nbgrader has to return).
+HARD_KILL_GRACE = 60.0
+IGNORED = (".ipynb_checkpoints", "__pycache__", "*.pyc", "feedback", ".*")
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# ----------------------------------------------------------------------------- planning
+
+
+def _ignored(name: str) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in IGNORED)
+
+
+def content_hash(submission_dir: Path, assignment_digest: str) -> str:
+    """SHA-256 of the submitted files (names and bytes) and the assignment's gradebook record."""
+    h = hashlib.sha256(assignment_digest.encode())
+    for dirpath, dirnames, filenames in os.walk(submission_dir):
+        dirnames[:] = sorted(d for d in dirnames if not _ignored(d))
+        for name in sorted(filenames):
+            if _ignored(name):
+                continue
+            path = Path(dirpath) / name
+            h.update(str(path.relative_to(submission_dir)).encode() + b"\0")
+            with open(path, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+            h.update(b"\0")
+    return h.hexdigest()
+
+
+@dataclass
+class Plan:
+    tasks: list
+    skipped: list  # keys already graded (or failed) for the same content
+    structure: dict
+    alembic_version: str = ""
+
+
+def plan(course: Course, assignments=None, *, force=False, retry_failed=False) -> Plan:
+    """Which submissions to grade: everything missing or changed (all of them with ``force``)."""
+    from nbgrader.api import Assignment, Gradebook, SubmittedAssignment
+
+    course.require_gradebook()
+    with Gradebook(course.db_url, course.course_id) as gb:
+        known = sorted(a.name for a in gb.assignments)
+        if not known:
+            raise CourseError("the gradebook has no assignments: run `kmeans-course release` first")
+        if assignments:
+            unknown = [a for a in assignments if a not in known]
+            if unknown:
+                raise CourseError(
+                    f"not in the gradebook: {', '.join(unknown)}; run `kmeans-course release` first"
+                    f" (known: {', '.join(known) or 'none'})")
+            wanted = list(assignments)
+        else:
+            wanted = known
+        structure = export_structure(gb, wanted)
+        version = alembic_version(gb)
+        submitted = {}
+        for sub, name in (gb.db.query(SubmittedAssignment, Assignment.name)
+                          .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)):
+            submitted[(sub.student_id, name)] = sub.extension.total_seconds() if sub.extension else None
+    digests = {a: hashlib.sha256(json.dumps(structure[a], sort_keys=True).encode()).hexdigest()
+               for a in wanted}
+    latest = Ledger(course.state / LEDGER_NAME).latest()
+
+    tasks, skipped = [], []
+    if not course.submitted.is_dir():
+        return Plan(tasks, skipped, structure, version)
+    for student_dir in sorted(course.submitted.iterdir()):
+        if not student_dir.is_dir() or student_dir.name.startswith("."):
+            continue
+        student = student_dir.name
+        for assignment in wanted:
+            sub_dir = student_dir / assignment
+            if not sub_dir.is_dir():
+                continue
+            digest = content_hash(sub_dir, digests[assignment])
+            task = Task(student, assignment, digest, extension_seconds=submitted.get((student, assignment)))
+            record = latest.get(task.key)
+            if not force and record and record.get("hash") == digest:
+                if record["status"] == "failed" and not retry_failed:
+                    skipped.append(task.key)
+                    continue
+                if (record["status"] == "graded" and (student, assignment) in submitted
+                        and course.autograded_dir(student, assignment).is_dir()):
+                    skipped.append(task.key)
+                    continue
+            tasks.append(task)
+    return Plan(tasks, skipped, structure, version)
+
+
+# ----------------------------------------------------------------------------- progress
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(max(0.0, seconds)))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class Progress:
+    """A one-line progress bar on stderr: done, failed, elapsed, ETA."""
+
+    def __init__(self, total: int, *, stream=None, enabled: bool = True, width: int = 28):
+        self.total = total
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled and total > 0
+        self.width = width
+        self.done = self.failed = 0
+        self.start = time.monotonic()
+        self._last_print = 0.0
+        self._last_decile = -1
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def line(self) -> str:
+        frac = self.done / self.total if self.total else 1.0
+        filled = int(frac * self.width)
+        bar = "=" * filled + (">" if filled < self.width else "") + " " * max(0, self.width - filled - 1)
+        elapsed = time.monotonic() - self.start
+        eta = "--:--" if self.done == 0 else _clock(elapsed / self.done * (self.total - self.done))
+        return (f"grading {self.done:>{len(str(self.total))}}/{self.total} [{bar}] {frac:4.0%}"
+                f"  failed {self.failed}  elapsed {_clock(elapsed)}  ETA {eta}")
+
+    def update(self, *, done: int = 0, failed: int = 0, force: bool = False) -> None:
+        self.done += done
+        self.failed += failed
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if self.tty:
+            if force or now - self._last_print > 0.2 or self.done == self.total:
+                self.stream.write("\r" + self.line())
+                self.stream.flush()
+                self._last_print = now
+        else:
+            decile = int(10 * self.done / self.total) if self.total else 10
+            if force or decile != self._last_decile or now - self._last_print > 30:
+                self.stream.write(self.line() + "\n")
+                self.stream.flush()
+                self._last_print, self._last_decile = now, decile
+
+    def close(self) -> None:
+        if self.enabled and self.tty:
+            self.stream.write("\r" + self.line() + "\n")
+            self.stream.flush()
+
+
+# ----------------------------------------------------------------------------- the pool
+
+
+class _Slot:
+    """A worker process, its pipe, and the task it is on."""
+
+    def __init__(self, ctx, index, root, structure, settings):
+        self.index = index
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_entry, args=(child, index, root, structure, settings),
+                                   name=f"kmeans-course-grader-{index}", daemon=True)
+        self.process.start()
+        child.close()
+        self.ready = False
+        self.task = None
+        self.started = 0.0
+
+    def kill(self) -> None:
+        import psutil
+
+        with contextlib.suppress(psutil.Error):
+            parent = psutil.Process(self.process.pid)
+            for child in parent.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    child.kill()
+        with contextlib.suppress(Exception):
+            self.process.kill()
+        self.process.join(5)
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.send(("stop",))
+        self.process.join(10)
+        if self.process.is_alive():
+            self.kill()
+
+
+def _has_data(conn) -> bool:
+    try:
+        return conn.poll()
+    except (EOFError, OSError):
+        return False
+
+
+def _worker_entry(conn, index, root, structure, settings):
+    from .batch_worker import run
+
+    run(conn, index, root, structure, settings)
+
+
+@dataclass
+class BatchSummary:
+    """What a batch did: counts, time, and the ledger records it wrote."""
+
+    graded: int = 0
+    failed: int = 0
+    skipped: int = 0
+    workers: int = 0
+    seconds: float = 0.0
+    records: list = field(default_factory=list)
+
+    @property
+    def peak_worker_rss_mb(self) -> float:
+        return max((r.get("peak_rss_mb", 0.0) for r in self.records), default=0.0)
+
+    def overhead_seconds(self) -> list:
+        """Per notebook: grading wall time beyond the notebook's own cell execution."""
+        return [r["seconds"] - r["execute_seconds"] for r in self.records if r["status"] == "graded"]
+
+    def summary(self) -> str:
+        overhead = self.overhead_seconds()
+        parts = [f"graded {self.graded}", f"failed {self.failed}", f"skipped (unchanged) {self.skipped}",
+                 f"in {_clock(self.seconds)} with {self.workers} worker(s)"]
+        if self.records:
+            parts.append(f"peak worker memory {self.peak_worker_rss_mb:.0f} MB")
+        if overhead:
+            parts.append(f"mean overhead {sum(overhead) / len(overhead):.2f} s/notebook")
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict:
+        return {"graded": self.graded, "failed": self.failed, "skipped": self.skipped,
+                "workers": self.workers, "seconds": self.seconds,
+                "peak_worker_rss_mb": self.peak_worker_rss_mb}
+
+
+def run_tasks(course: Course, tasks: list, structure: dict, *, workers: int, settings: dict,
+              progress: Progress, on_record=None) -> BatchSummary:
+    """Grade ``tasks`` on ``workers`` processes; merge each result as it arrives."""
+    summary = BatchSummary(workers=workers)
+    if not tasks:
+        return summary
+    ctx = multiprocessing.get_context("spawn")
+    ledger = Ledger(course.state / LEDGER_NAME)
+    previous = ledger.latest()
+    merger = Merger(course.db_url, course.course_id, ledger)
+    pending = list(reversed(tasks))  # pop() from the end keeps the planned order
+    limit = float(settings.get("submission_timeout") or 0)
+    slots = [_Slot(ctx, i, str(course.root), structure, settings) for i in range(workers)]
+    next_index = workers
+
+    def record(result: Result) -> None:
+        rec = merger.merge(result, previous=previous.get(result.key))
+        summary.records.append(rec)
+        if result.status == "graded":
+            summary.graded += 1
+        else:
+            summary.failed += 1
+        progress.update(done=1, failed=int(result.status != "graded"))
+        if on_record is not None:
+            on_record(rec)
+
+    def replace(slot: _Slot, reason: str) -> _Slot:
+        nonlocal next_index
+        task = slot.task
+        slot.kill()
+        if task is not None:
+            record(Result(task.student, task.assignment, task.content_hash, "failed", reason=reason,
+                          worker=slot.index, seconds=time.monotonic() - slot.started))
+        fresh = _Slot(ctx, next_index, str(course.root), structure, settings) if pending else None
+        next_index += 1
+        return fresh
+
+    progress.update(force=True)
+    try:
+        while slots:
+            for slot in slots:
+                if slot.ready and slot.task is None and pending:
+                    slot.task = pending.pop()
+                    slot.started = time.monotonic()
+                    slot.conn.send(("task", slot.task))
+            idle = [s for s in slots if s.ready and s.task is None]
+            if not pending and len(idle) == len(slots):
+                break
+            ready = wait([s.conn for s in slots] + [s.process.sentinel for s in slots], timeout=1.0)
+            survivors = []
+            for slot in slots:
+                dead = False
+                if slot.conn in ready:
+                    try:
+                        message = slot.conn.recv()
+                    except (EOFError, OSError):
+                        message, dead = None, True
+                    if message is None:
+                        pass
+                    elif message[0] == "ready":
+                        slot.ready = True
+                    elif message[0] == "result":
+                        slot.task = None
+                        record(message[1])
+                    elif message[0] == "error":
+                        raise RuntimeError(f"a grading worker could not start:\n{message[1]}")
+                if dead or (not slot.process.is_alive() and not _has_data(slot.conn)):
+                    slot.process.join(5)
+                    code = slot.process.exitcode
+                    fresh = replace(slot, f"the grading process died unexpectedly (exit code {code})")
+                    if fresh is not None:
+                        survivors.append(fresh)
+                    continue
+                if limit and slot.task is not None and time.monotonic() - slot.started > limit + HARD_KILL_GRACE:
+                    fresh = replace(slot, f"grading did not finish within the per-submission limit of {limit:g} s;"
+                                          " the grading process was stopped")
+                    if fresh is not None:
+                        survivors.append(fresh)
+                    continue
+                survivors.append(slot)
+            slots = survivors
+            if not slots and pending:  # every worker died and none was replaced
+                slots = [_Slot(ctx, next_index, str(course.root), structure, settings)]
+                next_index += 1
+    finally:
+        for slot in slots:
+            if slot.task is None:
+                slot.stop()
+            else:
+                slot.kill()
+        merger.close()
+        progress.close()
+        scratch = course.state / "scratch"
+        if scratch.is_dir():
+            for leftover in scratch.glob("worker-*.db"):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+    return summary
+
+
+def main(*, root: str | Path = ".", assignments: list[str] | None = None, workers: int | None = None,
+         force: bool = False, retry_failed: bool = False, cell_timeout: int | None = None,
+         submission_timeout: float | None = DEFAULT_SUBMISSION_TIMEOUT, post_grade=None,
+         output_cap_bytes: int | None = None, progress: bool = True, quiet: bool = False) -> BatchSummary:
+    """Autograde the submissions of ``assignments`` (default: all) that need it.
+
+    Parameters
+    ----------
+    root : the course root (holds nbgrader_config.py).
+    assignments : assignment ids; default every assignment in the gradebook.
+    workers : number of grading processes; default the number of cores.
+    force : regrade everything, even unchanged submissions.
+    retry_failed : regrade submissions that failed before, even if unchanged.
+    cell_timeout : seconds per cell (default: nbgrader's ``c.Execute.timeout``).
+    submission_timeout : wall-clock seconds per submission (0 or None: no bound).
+    post_grade : a hook ``f(autograded_path, SubmissionInfo) -> PostGradeResult | None``
+        or its ``"module:function"`` name; it may override per-cell scores and add flags.
+    output_cap_bytes : output kept per cell (default 2 MB); beyond it stdout and displays
+        are dropped, while what grading reads (errors, stderr, the result) is kept.
+    progress : show a progress bar on stderr.
+    """
+    start = time.monotonic()
+    ensure_path_env()
+    course = Course(root)
+    the_plan = plan(course, assignments, force=force, retry_failed=retry_failed)
+    cores = available_cores()
+    n = max(1, min(int(workers or cores), len(the_plan.tasks) or 1))
+    if post_grade is not None and not isinstance(post_grade, str):
+        # a callable must reach spawned workers by name
+        post_grade = f"{post_grade.__module__}:{post_grade.__qualname__}"
+    settings = {
+        "cell_timeout": cell_timeout,
+        "submission_timeout": submission_timeout,
+        "post_grade": post_grade,
+        "kernel_threads": max(1, cores // n),
+        "state_dir": str(course.state),
+        "alembic_version": the_plan.alembic_version,
+        "output_cap_bytes": output_cap_bytes,
+    }
+    course.state.mkdir(parents=True, exist_ok=True)
+    if not quiet:
+        print(f"{len(the_plan.tasks)} submission(s) to grade, {len(the_plan.skipped)} unchanged"
+              f" (skipped), {n} worker(s)", file=sys.stderr)
+    bar = Progress(len(the_plan.tasks), enabled=progress and not quiet)
+    summary = run_tasks(course, the_plan.tasks, the_plan.structure, workers=n, settings=settings, progress=bar)
+    summary.skipped = len(the_plan.skipped)
+    summary.seconds = time.monotonic() - start
+    if not quiet:
+        print(summary.summary(), file=sys.stderr)
+        failed = [r for r in summary.records if r["status"] == "failed"]
+        for rec in failed:
+            print(f"  FAILED {rec['key']}: {rec['reason']}", file=sys.stderr)
+    return summary

@@ -1,0 +1,62 @@
+"""Fixtures of the grading tests: a released toy course, and a small graded class.
+
+The toy course (``minicourse.py``) is released once per session and copied for each
+test that needs a fresh one. ``graded_class`` grades a six-student class once per
+session with ``kmeans-course autograde`` and, on an identical copy, with stock
+``nbgrader autograde``; the batch and report tests read it. Every test that executes
+notebooks is marked ``slow`` and kept in one xdist group, so the class is graded once.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import minicourse as mc  # noqa: E402
+from gradingkit import GradedClass, copy_course, run_stock_autograde, submit_class  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def released_course(tmp_path_factory) -> Path:
+    """A released toy course (two lessons); copy it before changing it."""
+    return mc.make_course(tmp_path_factory.mktemp("toy") / "course")
+
+
+@pytest.fixture
+def fresh_course(released_course, tmp_path) -> Path:
+    return copy_course(released_course, tmp_path / "course")
+
+
+@pytest.fixture(scope="session")
+def graded_class(released_course, tmp_path_factory) -> GradedClass:
+    """The class graded once per test run, shared by every xdist worker (read it, do not change it).
+
+    pytest-xdist's loadgroup does not keep a group on one worker under pytest 9.2, so the
+    first worker to get here grades the class under a file lock and the others reuse it.
+    """
+    import fcntl
+    import json
+    import os
+    from types import SimpleNamespace
+
+    from autograder import batch
+
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = tmp_path_factory.getbasetemp().parent / "graded-class"
+    else:
+        shared = tmp_path_factory.mktemp("graded-class")
+    shared.mkdir(exist_ok=True)
+    root, stock, done = shared / "course", shared / "stock", shared / "done.json"
+    with open(shared.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            copy_course(released_course, root)
+            submit_class(root)
+            copy_course(root, stock)
+            summary = batch.main(root=root, workers=2, output_cap_bytes=50_000, progress=False, quiet=True)
+            run_stock_autograde(stock, ["01-toy", "02-toy"])
+            done.write_text(json.dumps({"graded": summary.graded, "failed": summary.failed}))
+    return GradedClass(root, stock, SimpleNamespace(**json.loads(done.read_text())), None)
