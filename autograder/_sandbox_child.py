@@ -156,7 +156,11 @@ def decode(data):
             raw = blob[node["off"]:node["off"] + node["len"]]
             arr = np.frombuffer(raw, dtype=dtype).reshape(node["shape"]).copy()
             return arr[()] if node.get("scalar") else arr
-        return Foreign(str(node.get("type", "?")), str(node.get("why", "")))
+        # A subclass named like the original type, so messages can say what was returned.
+        type_name = str(node.get("type", "?"))
+        short = type_name.rsplit(".", 1)[-1]
+        cls = type(short, (Foreign,), {}) if short.isidentifier() else Foreign
+        return cls(type_name, str(node.get("why", "")))
 
     return build(header)
 

@@ -231,6 +231,8 @@ def post_grade(autograded, info):
     if info.assignment != info.notebook or not source.is_file():
         return None  # not one of the course's lesson notebooks: nbgrader's scores stand
     report = grade_notebook(info.submitted, info.assignment, source=source)
+    if report.status == "unreadable" and info.status != "graded":
+        return None  # nbgrader could not grade it either: its failure and reason stand
     result = PostGradeResult()
     for grade_id, score in report.scores.items():
         result.overrides[grade_id] = score.score

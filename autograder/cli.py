@@ -7,6 +7,8 @@
     kmeans-course autograde [ASSIGNMENT ...] [--workers N] [--force]   -> autograder.batch.main
     kmeans-course report    [ASSIGNMENT ...]                 -> autograder.reports.main
     kmeans-course demo      [--students N] [--lessons ...]   -> autograder.demo.main
+    kmeans-course slides    [LESSON ...]                     -> autograder.slides.main
+    kmeans-course site      [LESSON ...]                     -> autograder.site.main
 
 Every verb works on the course root given by ``--root`` (default: the working
 directory), the folder that holds ``nbgrader_config.py``; stock ``nbgrader`` commands
@@ -18,6 +20,9 @@ import argparse
 import sys
 
 from .course import CourseError
+
+# The scores that count come from the clean room (autograder.cleanroom), not the student's kernel.
+CLEAN_ROOM = "autograder.cleanroom:post_grade"
 
 
 def _release(sub):
@@ -63,8 +68,11 @@ def _autograde(sub):
                    help="seconds per cell (default: c.Execute.timeout from nbgrader_config.py)")
     p.add_argument("--submission-timeout", type=float, default=None,
                    help="wall-clock seconds per submission (default: 600; 0: no limit)")
-    p.add_argument("--post-grade", default=None, metavar="MODULE:FUNCTION",
-                   help="a post-grading step that may override per-cell scores and add flags")
+    p.add_argument("--post-grade", default=CLEAN_ROOM, metavar="MODULE:FUNCTION",
+                   help="the post-grading step that sets the recorded scores and adds flags "
+                        f"(default: the clean room, {CLEAN_ROOM})")
+    p.add_argument("--no-clean-room", action="store_true",
+                   help="record nbgrader's in-kernel scores as they are (student code can game them)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def run(a):
@@ -73,7 +81,7 @@ def _autograde(sub):
         timeout = batch.DEFAULT_SUBMISSION_TIMEOUT if a.submission_timeout is None else a.submission_timeout
         batch.main(root=a.root, assignments=a.assignments or None, workers=a.workers, force=a.force,
                    retry_failed=a.retry_failed, cell_timeout=a.cell_timeout,
-                   submission_timeout=timeout, post_grade=a.post_grade,
+                   submission_timeout=timeout, post_grade=None if a.no_clean_room else a.post_grade,
                    progress=not a.no_progress, quiet=a.quiet)
     return run
 
@@ -118,8 +126,11 @@ def build_parser():
     parser.add_argument("--root", default=".", help="course root (holds nbgrader_config.py); default: here")
     parser.add_argument("--quiet", "-q", action="store_true", help="print less")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    from . import site as site_verb, slides as slides_verb
+
     runners = {"release": _release(sub), "collect": _collect(sub), "autograde": _autograde(sub),
-               "report": _report(sub), "demo": _demo(sub)}
+               "report": _report(sub), "demo": _demo(sub),
+               "slides": slides_verb.add_parser(sub), "site": site_verb.add_parser(sub)}
     return parser, runners
 
 

@@ -72,12 +72,13 @@ class StudentError(Exception):
 def _reraised(ename: str, evalue: str, where) -> Exception:
     # Builtin exception types keep their type (a checker may expect ValueError);
     # anything else becomes a StudentError whose message names the original type.
+    # The class keeps the original NAME too: checkers compare error names with the mistakes'.
     base = getattr(builtins, ename, None)
     if isinstance(base, type) and issubclass(base, Exception) and base is not Exception:
-        cls = type(f"Student{ename}", (base, StudentError), {})
-        exc = cls(evalue)
+        exc = type(ename, (base, StudentError), {})(evalue)
     else:
-        exc = StudentError(f"{ename}: {evalue}")
+        name = ename if ename.isidentifier() else "StudentError"
+        exc = type(name, (StudentError,), {})(evalue if name == ename else f"{ename}: {evalue}")
     exc.where = tuple(where or ())
     exc.ename = ename
     return exc

@@ -134,3 +134,26 @@ def test_the_wire_format_round_trips_plain_data(value):
 
 def test_the_wire_format_refuses_object_arrays():
     assert isinstance(wire.decode(wire.encode(np.array([object()]))), wire.Foreign)
+
+
+def _lesson_of(exercise):
+    from autograder import EXERCISES
+
+    return EXERCISES[exercise].lesson
+
+
+@pytest.mark.parametrize("lesson", ["01-labels", "02-loss", "03-lloyd", "04-kmedians",
+                                    "05-gradient-descent", "06-applications"])
+def test_through_the_sandbox_every_catalogue_mistake_scores_and_reads_as_in_process(lesson):
+    """The clean room changes where code runs, never the verdict: same score, same diagnosis."""
+    from autograder import mistakes, run_check
+
+    entries = [m for m in mistakes.all_mistakes() if _lesson_of(m.exercise) == lesson]
+    cells = [SETUP]
+    for n, m in enumerate(entries):
+        cells.append((f"m{n}", f"{m.source}\n_mistake_{n} = {m.exercise}\n"))
+    with Sandbox(cells, lesson=lesson, limits=Limits(call_seconds=10)) as box:
+        for n, m in enumerate(entries):
+            local = run_check(m.exercise, m.function)
+            remote = run_check(m.exercise, box.function(f"_mistake_{n}"))
+            assert (remote.score, remote.mistakes) == (local.score, local.mistakes), m.id
