@@ -214,7 +214,37 @@ def grade_notebook(path, lesson: str, *, source: Path | None = None, secret: str
                     grade_id, name, hidden, 0.0, float(POINTS[name][hidden]), report.reason))
     finally:
         box.close()
+    _note_dependencies(report, submitted, exercises)
     return report
+
+
+def _calls(source: str, names) -> list:
+    """Which of ``names`` the source refers to (never raises on broken code)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    return [name for name in names if name in used]
+
+
+def _note_dependencies(report: CleanRoomReport, submitted: dict, exercises: list) -> None:
+    """Say so when a failing exercise calls another of the student's failing exercises.
+
+    A wrong ``sq_distances`` makes a ``min_form_loss`` that calls it wrong too; the
+    student should fix the first one first, and the TA should see why both lost points.
+    """
+    failing = {s.exercise for s in report.scores.values() if s.score < s.possible}
+    for name in exercises:
+        others = [e for e in _calls(submitted.get(name, ""), exercises) if e != name and e in failing]
+        if name not in failing or not others:
+            continue
+        listed = " and ".join(others)
+        note = (f"Note: your {name} calls your {listed}, which also fails its checks; "
+                f"fix {listed} first and this exercise may pass as well.")
+        for score in report.scores.values():
+            if score.exercise == name and score.score < score.possible:
+                score.diagnosis = f"{score.diagnosis}\n{note}" if score.diagnosis else note
 
 
 def post_grade(autograded, info):

@@ -132,3 +132,18 @@ def test_edited_test_cells_are_reported_and_do_not_change_the_score(tmp_path):
     report = grade(path)
     assert report.total == FULL
     assert {f.kind for f in report.flags} >= {"cell_edited", "points_changed"}
+
+
+def test_a_failure_caused_by_another_failing_exercise_says_so(tmp_path):
+    # labels_from_one_hot is wrong (1-indexed); a reconstruct that calls it inherits the error.
+    wrong_labels = ('def labels_from_one_hot(Y):\n    """Labels."""\n'
+                    '    return np.argmax(Y, axis=0) + 1\n')
+    dependent = RECONSTRUCT_SIGNATURE + "    return M[:, labels_from_one_hot(Y) - 1]\n"
+    report = grade(submission(tmp_path, labels_from_one_hot=wrong_labels, reconstruct=dependent))
+    assert exercise_score(report, "labels_from_one_hot") < sum(POINTS["labels_from_one_hot"])
+    # reconstruct compensates here, so it passes and gets no note
+    assert "fix labels_from_one_hot first" not in report.scores["test_reconstruct"].diagnosis
+    broken = RECONSTRUCT_SIGNATURE + "    return M[:, labels_from_one_hot(Y)]\n"
+    report = grade(submission(tmp_path, labels_from_one_hot=wrong_labels, reconstruct=broken))
+    assert exercise_score(report, "reconstruct") < sum(POINTS["reconstruct"])
+    assert "your reconstruct calls your labels_from_one_hot" in report.scores["test_reconstruct"].diagnosis
