@@ -362,24 +362,19 @@ class L1Blocks:
         start = i * self.c
         return start, min(start + self.c, self.N)
 
-    def step(self, M, z_old=None):
-        """Nearest labels (N,) in L1 and, given ``z_old``, its L1 loss with ``M``."""
+    def labels(self, M):
+        """Nearest labels (N,) in L1 for centroids M (d, k), lowest index on ties."""
         z = np.empty(self.N, dtype=np.intp)
         half_msum = M.sum(axis=0)[:, None] / 2.0
 
         def work(blocks):
             ws = _L1Workspace(self)
-            old = 0.0
             for i in blocks:
                 start, stop = self._columns(i)
-                S = self._scores(self.X[:, start:stop], M, half_msum, ws)
-                ws.argmin(S, z[start:stop])
-                if z_old is not None:
-                    old += self.own_distance(M, z_old, start, stop).sum()
-            return old
+                ws.argmin(self._scores(self.X[:, start:stop], M, half_msum, ws), z[start:stop])
 
-        olds = run_blocks(work, self.n_blocks)
-        return z, (float(sum(olds)) if z_old is not None else None)
+        run_blocks(work, self.n_blocks)
+        return z
 
     def own_distance(self, M, z, start, stop, cols=None):
         """``||x_i - m_{z_i}||_1`` computed directly for observations start:stop (or start + cols)."""
@@ -404,12 +399,7 @@ class L1Blocks:
     def l1_sum(self, M, z):
         """``sum_i ||x_i - m_{z_i}||_1`` computed directly."""
         def work(blocks):
-            total = 0.0
-            for i in blocks:
-                start = i * self.c
-                stop = min(start + self.c, self.N)
-                total += float(np.abs(self.X[:, start:stop] - M[:, z[start:stop]]).sum())
-            return total
+            return sum(float(self.own_distance(M, z, *self._columns(i)).sum()) for i in blocks)
 
         return float(sum(run_blocks(work, self.n_blocks)))
 

@@ -39,7 +39,7 @@ def n_threads():
 
 @contextlib.contextmanager
 def thread_limit(limit):
-    """Run the block passes on at most ``limit`` threads inside the ``with`` block.
+    """Run the block passes on at most ``limit`` threads inside the ``with`` block (process-wide).
 
     ``limit=None`` restores one thread per core.
     """

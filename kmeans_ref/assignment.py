@@ -74,4 +74,4 @@ def assign_l1(X, M):
 
 def _nearest_l1(X, M):
     """Labels (N,) of the nearest centroid in L1; prior validation of data is assumed."""
-    return L1Blocks(X, M.shape[1]).step(M)[0]
+    return L1Blocks(X, M.shape[1]).labels(M)

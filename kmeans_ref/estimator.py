@@ -381,7 +381,7 @@ class _L1Pass:
         self.blocks = L1Blocks(X, k)
 
     def labels(self, M):
-        return self.blocks.step(M)[0]
+        return self.blocks.labels(M)
 
     def all_distances(self, M):
         return self.blocks.distances(M)

@@ -11,8 +11,11 @@ Both loops follow the same recipe::
         Y = Y_new
 
 Each step can only lower the loss, so ``losses`` never increases. The returned
-``Y`` is the assignment ``M`` was fitted to, hence ``losses[-1] == loss(X, Y, M)``;
-after convergence ``Y == assign(X, M)`` as well.
+``Y`` is the assignment ``M`` was fitted to, hence ``losses[-1]`` is
+``loss(X, Y, M)`` (up to rounding); after convergence ``Y == assign(X, M)`` as well.
+
+The implementations work on integer labels and never form the one-hot ``Y``
+until they return; see :mod:`kmeans_ref._fused` for how each pass is done.
 """
 
 import numpy as np
@@ -52,6 +55,17 @@ def lloyd(X, M0, max_iter=100):
         One-hot labels that ``M`` was computed from.
     losses : list of float
         ``kmeans_loss(X, Y, M)`` after every update; non-increasing.
+
+    Notes
+    -----
+    The loop stops when an assignment repeats the previous one (then
+    ``Y == assign(X, M)``) or after ``max_iter`` updates (then ``Y`` is still
+    the assignment of the last update and may differ from ``assign(X, M)``).
+
+    See Also
+    --------
+    kmedians : the same loop with the L1 distance and the median.
+    KMeans : the estimator version, X of shape (n_samples, n_features).
     """
     X = check_data(X)
     M0 = check_centroids(M0, X.shape[0], name="M0")
@@ -88,6 +102,11 @@ def kmedians(X, M0, max_iter=100):
         One-hot labels that ``M`` was computed from.
     losses : list of float
         ``l1_loss(X, Y, M)`` after every update; non-increasing.
+
+    Notes
+    -----
+    Stops like :func:`lloyd`. The median minimises the L1 loss of a cluster
+    coordinate by coordinate, so it plays the role of the mean.
     """
     X = check_data(X)
     M0 = check_centroids(M0, X.shape[0], name="M0")
