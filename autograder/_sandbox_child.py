@@ -205,15 +205,44 @@ def _block_course_packages():
 
 
 
-def _landlock(writable):
-    """Forbid writing anywhere but ``writable`` (and, where the kernel allows, network and signals).
+# Landlock file-system access rights (linux/landlock.h), by bit.
+_FS_WRITE_FILE, _FS_REMOVE_DIR, _FS_REMOVE_FILE = 1 << 1, 1 << 4, 1 << 5
+_FS_MAKE_CHAR, _FS_MAKE_DIR, _FS_MAKE_REG, _FS_MAKE_SOCK = 1 << 6, 1 << 7, 1 << 8, 1 << 9
+_FS_MAKE_FIFO, _FS_MAKE_BLOCK, _FS_MAKE_SYM = 1 << 10, 1 << 11, 1 << 12
+_FS_REFER, _FS_TRUNCATE = 1 << 13, 1 << 14
+_SPECIAL_FILES = _FS_MAKE_CHAR | _FS_MAKE_FIFO | _FS_MAKE_BLOCK | _FS_MAKE_SYM
+
+
+def landlock_abi():
+    """The kernel's Landlock ABI version (0: unavailable or not a supported platform)."""
+    import ctypes
+    import platform
+
+    if sys.platform != "linux" or platform.machine() not in ("x86_64", "aarch64"):
+        return 0
+    libc = ctypes.CDLL(None, use_errno=True)
+    abi = libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    return max(0, abi)
+
+
+def landlock(writable, *, net=True, scoped=True, special_files=True, label=None):
+    """Forbid writing anywhere but beneath the folders ``writable`` (and, if asked, network and signals).
 
     Linux Landlock, through raw system calls: no privileges needed, inherited by any
-    process the student code starts. Returns a description of what was applied.
+    process the restricted one starts, kept across ``execve``. Reads stay allowed
+    everywhere. ``net``: forbid TCP bind and connect (ABI >= 4). ``scoped``: forbid
+    signals and abstract unix sockets towards processes outside the sandbox (ABI >= 6).
+    ``special_files=False``: even beneath ``writable``, no symbolic links, FIFOs or
+    device nodes can be made (so nothing planted there can redirect a later write by
+    someone else). Returns a description of what was applied: it starts with
+    ``"Landlock"`` when applied, with ``"none"`` when not.
     """
     import ctypes
     import platform
 
+    if isinstance(writable, (str, bytes, os.PathLike)):
+        writable = [writable]
+    writable = list(writable)
     if sys.platform != "linux" or platform.machine() not in ("x86_64", "aarch64"):
         return "none (Landlock needs Linux on x86_64 or aarch64)"
     libc = ctypes.CDLL(None, use_errno=True)
@@ -221,13 +250,14 @@ def _landlock(writable):
     abi = libc.syscall(create, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
     if abi < 1:
         return "none (Landlock is not enabled in this kernel)"
-    write = (1 << 1) | (1 << 4) | (1 << 5) | sum(1 << b for b in range(6, 13))
+    write = _FS_WRITE_FILE | _FS_REMOVE_DIR | _FS_REMOVE_FILE | sum(1 << b for b in range(6, 13))
     if abi >= 2:
-        write |= 1 << 13  # REFER: moving files across directories
+        write |= _FS_REFER  # moving files across directories
     if abi >= 3:
-        write |= 1 << 14  # TRUNCATE
-    net = 0b11 if abi >= 4 else 0  # bind and connect over TCP
-    scoped = 0b11 if abi >= 6 else 0  # abstract unix sockets and signals outside the sandbox
+        write |= _FS_TRUNCATE
+    allowed = write if special_files else write & ~_SPECIAL_FILES
+    net = 0b11 if net and abi >= 4 else 0  # bind and connect over TCP
+    scoped = 0b11 if scoped and abi >= 6 else 0  # abstract unix sockets and signals outside the sandbox
 
     class RulesetAttr(ctypes.Structure):
         _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
@@ -242,18 +272,26 @@ def _landlock(writable):
     if ruleset < 0:
         return f"none (landlock_create_ruleset failed: {os.strerror(ctypes.get_errno())})"
     try:
-        dir_fd = os.open(writable, os.O_PATH | os.O_DIRECTORY)
-        rule = PathBeneath(write, dir_fd)
-        if libc.syscall(add_rule, ruleset, 1, ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
-            return f"none (landlock_add_rule failed: {os.strerror(ctypes.get_errno())})"
-        os.close(dir_fd)
+        for folder in writable:
+            try:
+                dir_fd = os.open(folder, os.O_PATH | os.O_DIRECTORY)
+            except OSError as exc:
+                return f"none (cannot open {os.fsdecode(folder)}: {exc.strerror})"
+            try:
+                rule = PathBeneath(allowed, dir_fd)
+                if libc.syscall(add_rule, ruleset, 1, ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
+                    return f"none (landlock_add_rule failed: {os.strerror(ctypes.get_errno())})"
+            finally:
+                os.close(dir_fd)
         if libc.prctl(38, 1, 0, 0, 0) < 0:  # PR_SET_NO_NEW_PRIVS, required by restrict_self
             return "none (PR_SET_NO_NEW_PRIVS failed)"
         if libc.syscall(restrict, ruleset, ctypes.c_uint32(0)) < 0:
             return f"none (landlock_restrict_self failed: {os.strerror(ctypes.get_errno())})"
     finally:
         os.close(ruleset)
-    parts = ["writes only in the scratch folder"]
+    parts = [f"writes only in {label or 'the scratch folder'}"]
+    if not special_files:
+        parts.append("no links or special files")
     if net:
         parts.append("no TCP")
     if scoped:
@@ -345,7 +383,7 @@ def serve(fd_in, fd_out):
     _block_course_packages()
     import numpy  # noqa: F401  (loaded before student code, like the notebook's setup)
 
-    isolation = _landlock(os.getcwd())
+    isolation = landlock([os.getcwd()])
 
     _make_shims(channel, init["allowed"], init["lesson"])
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}

@@ -41,6 +41,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -391,6 +392,8 @@ def run_tasks(course: Course, tasks: list, structure: dict, *, workers: int, set
             for leftover in scratch.glob("worker-*.db"):
                 with contextlib.suppress(OSError):
                     leftover.unlink()
+            for leftover in scratch.glob("kernel-*"):  # kernel folders of workers that were killed
+                shutil.rmtree(leftover, ignore_errors=True)
     return summary
 
 
@@ -432,6 +435,8 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
         "state_dir": str(course.state),
         "alembic_version": the_plan.alembic_version,
         "output_cap_bytes": output_cap_bytes,
+        # the students whose autograded/ folders the jailed kernels may write
+        "students": sorted({task.student for task in the_plan.tasks}),
     }
     course.state.mkdir(parents=True, exist_ok=True)
     if not quiet:

@@ -22,6 +22,11 @@ The pipeline of one submission (:func:`grade_submission`), in order:
    the submission, it may override per-cell scores and add flags (a clean-room
    re-check plugs in here). Default: none.
 
+Every kernel starts through ``python -m autograder.jail`` (:class:`KernelJail`): the
+student's code can write only in the autograded folders of the batch's students and a
+private scratch folder, and cannot signal the worker, so it cannot reach the course
+gradebook, the ledger, the scratch gradebooks, ``solutions/`` or ``submitted/``.
+
 A per-submission wall-clock bound is enforced twice: a watchdog thread here kills
 the kernel (nbgrader then fails the submission, which is recorded with the reason),
 and the parent kills the whole worker if even that does not return in time.
@@ -310,6 +315,67 @@ SPARE_CWD: Optional[Path] = None
 HIST_ARG = "--HistoryManager.hist_file=:memory:"
 
 
+class KernelJail:
+    """How this worker's kernels are started: through ``python -m autograder.jail``.
+
+    A kernel runs the student's code as the grader's user. Started through the jail it
+    can write only beneath ``write`` (the autograded folders of the batch's students,
+    where nbgrader runs each notebook) and its private ``scratch`` folder (HOME,
+    TMPDIR, MPLCONFIGDIR, IPYTHONDIR), cannot make links there, and cannot signal the
+    worker: the course gradebook, the ledger and scratch gradebooks, ``solutions/``,
+    ``submitted/`` and the worker stay out of its reach. ``None`` (the module's
+    default, :data:`JAIL`): kernels start as stock nbgrader starts them.
+    """
+
+    def __init__(self, write, scratch, *, memory=None, file_size=None):
+        self.write = [str(w) for w in write]
+        self.scratch = str(scratch)
+        self.memory = memory
+        self.file_size = file_size
+
+    def prefix(self) -> list:
+        cmd = [sys.executable, "-m", "autograder.jail"]
+        for folder in self.write:
+            if os.path.isdir(folder):  # a rule needs an existing folder
+                cmd += ["--write", folder]
+        cmd += ["--scratch", self.scratch]
+        if self.memory:
+            cmd += ["--memory", str(int(self.memory))]
+        if self.file_size:
+            cmd += ["--file-size", str(int(self.file_size))]
+        return cmd + ["--"]
+
+
+# The jail of this worker's kernels (set by the worker); None: kernels are not jailed.
+JAIL: Optional[KernelJail] = None
+# Largest file a jailed kernel may write.
+KERNEL_FILE_SIZE = 256 * 1024 * 1024
+
+
+def _jailed_kernel_manager_class():
+    from jupyter_client.manager import AsyncKernelManager
+
+    class JailedKernelManager(AsyncKernelManager):
+        """nbclient's kernel manager, with the kernel's command run through the jail."""
+
+        def format_kernel_cmd(self, extra_arguments=None):
+            cmd = super().format_kernel_cmd(extra_arguments=extra_arguments)
+            return JAIL.prefix() + cmd if JAIL is not None else cmd
+
+    return JailedKernelManager
+
+
+_JAILED_KM = None
+
+
+def jailed_kernel_manager_class():
+    """The kernel manager class of the batch (one class per process, made on first use)."""
+    global _JAILED_KM
+    if _JAILED_KM is None:
+        _JAILED_KM = _jailed_kernel_manager_class()
+    return _JAILED_KM
+
+
 def _make_batch_execute():
     from nbformat.v4 import new_output
     from nbgrader.preprocessors import Execute
@@ -317,6 +383,11 @@ def _make_batch_execute():
 
     class BatchExecute(Execute):
         """nbgrader's Execute with a cap on kept output and timing of cells and kernel start."""
+
+        def __init__(self, *args, **kwargs):
+            # every kernel of the batch starts through the jail (see KernelJail)
+            kwargs.setdefault("kernel_manager_class", jailed_kernel_manager_class())
+            super().__init__(*args, **kwargs)
 
         # Once the last cell has run, the kernel has nothing left to do: stop it at once
         # instead of asking it to shut down and waiting (nbclient's "graceful" default).
@@ -633,24 +704,62 @@ class Worker:
         self._flags = []
         if settings.get("cell_timeout"):
             self.course.config.Execute.timeout = int(settings["cell_timeout"])
-        global SPARE_CWD
+        global SPARE_CWD, JAIL
+        # the kernels' private HOME: a folder of its own, beside (not above) the scratch gradebook
+        self.kernel_home = state / "scratch" / f"kernel-{index}-{os.getpid()}"
+        make_writable_and_remove(self.kernel_home)
+        self.kernel_home.mkdir(mode=0o700)
+        self.isolation_flag = None
+        if settings.get("jail_kernels", True):
+            JAIL = KernelJail(self._kernel_folders(settings), self.kernel_home,
+                              memory=settings.get("kernel_memory"), file_size=KERNEL_FILE_SIZE)
+            _seed_matplotlib_cache(self.kernel_home / "matplotlib")
+            from ._sandbox_child import landlock_abi
+
+            if landlock_abi() < 1:
+                self.isolation_flag = {
+                    "code": "weak_kernel_isolation", "cell": "",
+                    "message": "Landlock is unavailable: the notebook's kernel could write anywhere the grader can"}
         if settings.get("spare_kernel", True):
-            SPARE_CWD = state / "scratch" / f"kernel-{index}-{os.getpid()}"
+            # a neutral folder (the kernels' private HOME)
+            SPARE_CWD = self.kernel_home
             kernels = {json.loads(nb["kernelspec"]).get("name", "python3") if nb.get("kernelspec") else "python3"
                        for a in structure.values() for nb in a["notebooks"]}
             if len(kernels) == 1:
                 extra = list(self.course.config.Execute.extra_arguments) if "extra_arguments" in \
                     self.course.config.Execute else []
-                SPARE.start(kernels.pop(), extra + [HIST_ARG], SPARE_CWD, config=self.course.config)
+                SPARE.start(kernels.pop(), extra + [HIST_ARG], SPARE_CWD, config=self.course.config,
+                            manager_class=jailed_kernel_manager_class())
+
+    def _kernel_folders(self, settings) -> list:
+        """Where this worker's kernels may write: ``autograded/<student>/`` of each student to grade.
+
+        Not the whole ``autograded/`` folder: it also holds the batch's private state
+        (ledger, scratch gradebooks, logs). The student folders are made now, so that
+        a kernel started before its notebook's turn can already write there.
+        """
+        students = settings.get("students")
+        if students is None:  # every student with a submission
+            submitted = self.course.submitted
+            students = sorted(p.name for p in submitted.iterdir()
+                              if p.is_dir() and not p.name.startswith(".")) if submitted.is_dir() else []
+        folders = []
+        for student in students:
+            folder = self.course.autograded / student
+            if student.startswith(".") or folder.resolve().parent != self.course.autograded.resolve():
+                continue  # never the state folder, never outside autograded/
+            with contextlib.suppress(OSError):
+                folder.mkdir(parents=True, exist_ok=True)
+                folders.append(folder)
+        return folders
 
     def close(self):
         SPARE.shutdown()
         with contextlib.suppress(OSError):
             self.scratch_path.unlink()
-        if SPARE_CWD is not None:
-            import shutil
+        import shutil
 
-            shutil.rmtree(SPARE_CWD, ignore_errors=True)
+        shutil.rmtree(self.kernel_home, ignore_errors=True)
 
     # one submission --------------------------------------------------------
     def grade(self, task: Task) -> Result:
@@ -756,6 +865,8 @@ class Worker:
 
     def _post_grade(self, task, result, notebook_names, submission_dir, dest):
         result.flags = list(getattr(self, "_flags", []))
+        if getattr(self, "isolation_flag", None):
+            result.flags.append(dict(self.isolation_flag))
         self._flags = []
         for name in notebook_names:
             grades = result.notebooks.get(name, {}).get("grades", {})
@@ -826,6 +937,24 @@ class _Watchdog:
         for child in psutil.Process().children(recursive=True):
             with contextlib.suppress(psutil.Error):
                 child.kill()
+
+
+def _seed_matplotlib_cache(folder: Path) -> None:
+    """Copy matplotlib's font list into a kernel's private MPLCONFIGDIR (else every
+    worker's first kernel rebuilds it, a second or more)."""
+    # matplotlib's own cache folder, found as matplotlib finds it (without importing it)
+    source = os.environ.get("MPLCONFIGDIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "matplotlib")
+    try:
+        cached = sorted(Path(source).glob("fontlist-*.json"))
+    except OSError:
+        return
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        import shutil
+
+        for path in cached:
+            shutil.copy2(path, folder / path.name)
 
 
 def _set_thread_env(threads: int) -> None:

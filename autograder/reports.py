@@ -506,6 +506,38 @@ def render_class_report(results: ClassResults, stats: dict, figures: dict, *, fe
     return "".join(parts)
 
 
+def similarity_section(course: Course, results: ClassResults) -> str:
+    """The class report's evidence of alike submissions and of code close to ``kmeans_ref``.
+
+    Per assignment: solution cells of every submitted notebook, compared exercise by
+    exercise with the released student version as the shared baseline (its stubs are
+    not evidence). Listed for the TA to judge; nothing here changes a score.
+    """
+    from . import similarity
+
+    pairs, matches = [], []
+    for assignment in results.assignments:
+        released = _read_notebook(course.root / "notebooks" / assignment / f"{assignment}.ipynb")
+        baseline = similarity.solution_cells(released) if released else None
+        submissions = {}
+        for (student, a), outcome in sorted(results.outcomes.items()):
+            if a != assignment or outcome.status == "missing":
+                continue
+            nb = _read_notebook(course.submission_dir(student, a) / f"{a}.ipynb")
+            if isinstance(nb, dict):
+                submissions[student] = similarity.solution_cells(nb)
+        if len(submissions) >= 2:
+            pairs += similarity.similar_pairs(submissions, baseline=baseline)
+        if submissions:
+            matches += similarity.reference_closeness(submissions, baseline=baseline)
+    header = ("<h2 id='similarity'>Similar submissions</h2><p>Pairs whose exercise code is unusually "
+              "alike, and code unusually close to the reference implementation, with the matching lines. "
+              "Evidence to look at, not a verdict: no score was changed.</p>")
+    if not pairs and not matches:
+        return header + "<p>None.</p>"
+    return header + similarity.render_html(pairs, matches)
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -556,7 +588,9 @@ def main(*, root: str | Path = ".", assignments: list | None = None, out: str | 
     stats = class_statistics(results)
     figures = _figures(results, stats)
     report = out / "class_report.html"
-    report.write_text(render_class_report(results, stats, figures), encoding="utf-8")
+    html = render_class_report(results, stats, figures)
+    html = html.replace("</body></html>", similarity_section(course, results) + "</body></html>")
+    report.write_text(html, encoding="utf-8")
     pages = write_feedback(course, results) if feedback else []
     if not quiet:
         print(f"grades:       {grades}")

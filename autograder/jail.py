@@ -1,0 +1,113 @@
+"""Start a command (a Jupyter kernel) that can write only beneath a few folders.
+
+::
+
+    python -m autograder.jail --write DIR [--write DIR ...] [--scratch DIR]
+                              [--memory BYTES] [--file-size BYTES] -- CMD ARG ...
+
+The launcher restricts itself with Linux Landlock, sets resource limits, then
+replaces itself with ``CMD`` (``os.execv``): the restrictions survive ``execve`` and are
+inherited by every process the command starts. What the command keeps:
+
+- reads everywhere (the kernel imports the course packages and reads the notebook's files);
+- writes only beneath the ``--write`` folders, the ``--scratch`` folder and ``/dev``
+  (``/dev/null``, ``/dev/shm``). Even there it cannot make symbolic links, FIFOs or
+  device nodes, so it cannot plant a link that redirects a later write by the grader;
+- the network (a kernel talks to its client over loopback TCP);
+- signals only to processes inside its own sandbox (Landlock ABI >= 6): it cannot
+  stop or kill the grading process that started it.
+
+``--scratch DIR`` is a private folder for the command's ``HOME``, ``TMPDIR``,
+``MPLCONFIGDIR`` and ``IPYTHONDIR``. ``--memory`` sets ``RLIMIT_AS``, ``--file-size``
+``RLIMIT_FSIZE`` (a larger write fails with ``OSError: File too large``); core dumps
+are always off. Where Landlock is unavailable the command still runs, without the
+file-system restrictions, and the launcher says so once on stderr (a line starting
+with :data:`WEAK_MARKER`).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import sys
+
+WEAK_MARKER = "kmeans-course jail: weak isolation:"
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(prog="python -m autograder.jail",
+                                     description="Run a command that can write only beneath the given folders.")
+    parser.add_argument("--write", action="append", default=[], metavar="DIR",
+                        help="a folder the command may write beneath (repeatable)")
+    parser.add_argument("--scratch", metavar="DIR",
+                        help="a private writable folder for HOME, TMPDIR, MPLCONFIGDIR and IPYTHONDIR")
+    parser.add_argument("--memory", type=int, metavar="BYTES", help="address-space limit (RLIMIT_AS)")
+    parser.add_argument("--file-size", type=int, metavar="BYTES", help="largest file it may write (RLIMIT_FSIZE)")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD ARG ...")
+    args = parser.parse_args(argv)
+    if args.command and args.command[0] == "--":
+        args.command = args.command[1:]
+    if not args.command:
+        parser.error("no command given (put it after --)")
+    return args
+
+
+def _set_limit(which, value):
+    soft, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(which, (value, hard))
+
+
+def _scratch_env(scratch: str) -> None:
+    for var, sub in (("HOME", ""), ("TMPDIR", "tmp"), ("MPLCONFIGDIR", "matplotlib"), ("IPYTHONDIR", "ipython")):
+        path = os.path.join(scratch, sub) if sub else scratch
+        os.makedirs(path, exist_ok=True)
+        os.environ[var] = path
+
+
+def apply(write, *, scratch=None, memory=None, file_size=None) -> str:
+    """Restrict this process (and what it will exec); returns the Landlock description."""
+    from autograder._sandbox_child import landlock
+
+    folders = [os.path.abspath(d) for d in write]
+    if scratch:
+        scratch = os.path.abspath(scratch)
+        _scratch_env(scratch)
+        folders.append(scratch)
+    if os.path.isdir("/dev"):
+        folders.append("/dev")
+    _set_limit(resource.RLIMIT_CORE, 0)
+    if memory:
+        _set_limit(resource.RLIMIT_AS, int(memory))
+    if file_size:
+        _set_limit(resource.RLIMIT_FSIZE, int(file_size))
+    return landlock(folders, net=False, scoped=True, special_files=False,
+                    label=f"{len(folders)} folder(s)")
+
+
+def main(argv=None) -> None:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    program = args.command[0]
+    if os.sep not in program:
+        found = shutil.which(program)
+        if found is None:
+            print(f"kmeans-course jail: command not found: {program}", file=sys.stderr)
+            sys.exit(127)
+        program = found
+    isolation = apply(args.write, scratch=args.scratch, memory=args.memory, file_size=args.file_size)
+    if not isolation.startswith("Landlock"):
+        print(f"{WEAK_MARKER} {isolation}; the command can write anywhere this user can", file=sys.stderr)
+        sys.stderr.flush()
+    import signal
+
+    # as a freshly started process would have them (Python ignores these two)
+    for name in ("SIGPIPE", "SIGXFSZ"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    os.execv(program, args.command)
+
+
+if __name__ == "__main__":
+    main()

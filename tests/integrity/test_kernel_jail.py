@@ -1,0 +1,288 @@
+"""The batch's kernels run in a jail: student code cannot reach the course or the grader.
+
+``python -m autograder.jail`` restricts a command with Linux Landlock before it execs
+it: writes only beneath the folders it is given (plus a private scratch folder and
+``/dev``), no links or special files even there, no signals outside its sandbox.
+``kmeans-course autograde`` starts every nbgrader kernel through it. The slow test
+grades a hostile submission in a batch with honest students and checks that the
+gradebook, the other students' files, ``solutions/`` and the grading process survive.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from autograder._sandbox_child import landlock_abi
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "grading"))
+
+import minicourse as mc  # noqa: E402
+from gradingkit import copy_course, gradebook_scores  # noqa: E402
+
+ABI = landlock_abi()
+needs_landlock = pytest.mark.skipif(ABI < 1, reason="Linux Landlock is not available in this kernel, so the"
+                                                    " kernel jail cannot restrict writes here")
+needs_scoping = pytest.mark.skipif(ABI < 6, reason=f"Landlock ABI {ABI} < 6: this kernel cannot stop a"
+                                                   " sandboxed process from signalling the grader")
+
+PROBE = textwrap.dedent("""
+    import os, sys
+    def attempt(label, fn):
+        try:
+            fn()
+            print(label, "ALLOWED")
+        except PermissionError:
+            print(label, "DENIED")
+        except OSError as exc:
+            print(label, "ERROR", type(exc).__name__, exc.errno)
+""")
+
+
+def jail(args, code, *, cwd=None, check=False):
+    cmd = [sys.executable, "-m", "autograder.jail", *args, "--", sys.executable, "-c", PROBE + code]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=cwd, check=check)
+
+
+def outcomes(stdout: str) -> dict:
+    return {line.split()[0]: line.split()[1] for line in stdout.splitlines() if len(line.split()) >= 2}
+
+
+# ----------------------------------------------------------------------------- the launcher
+
+
+@needs_landlock
+def test_launcher_allows_writes_only_beneath_the_given_folders(tmp_path):
+    inside, outside, scratch = tmp_path / "inside", tmp_path / "outside", tmp_path / "scratch"
+    inside.mkdir()
+    outside.mkdir()
+    (outside / "keep.txt").write_text("original")
+    code = f"""
+attempt("write_inside", lambda: open({str(inside / 'new.txt')!r}, "w").write("ok"))
+attempt("mkdir_inside", lambda: os.mkdir({str(inside / 'sub')!r}))
+attempt("write_outside", lambda: open({str(outside / 'new.txt')!r}, "w").write("x"))
+attempt("overwrite_outside", lambda: open({str(outside / 'keep.txt')!r}, "w").write("x"))
+attempt("delete_outside", lambda: os.remove({str(outside / 'keep.txt')!r}))
+attempt("tmpfile", lambda: __import__("tempfile").TemporaryFile().write(b"x"))
+attempt("devnull", lambda: open(os.devnull, "w").write("x"))
+print("home", os.environ["HOME"])
+"""
+    proc = jail(["--write", str(inside), "--scratch", str(scratch)], code)
+    assert proc.returncode == 0, proc.stderr
+    got = outcomes(proc.stdout)
+    assert got["write_inside"] == "ALLOWED" and (inside / "new.txt").read_text() == "ok"
+    assert got["mkdir_inside"] == "ALLOWED"
+    assert got["write_outside"] == "DENIED" and not (outside / "new.txt").exists()
+    assert got["overwrite_outside"] == "DENIED" and got["delete_outside"] == "DENIED"
+    assert (outside / "keep.txt").read_text() == "original"
+    assert got["tmpfile"] == "ALLOWED" and got["devnull"] == "ALLOWED"  # TMPDIR is the scratch folder
+    assert got["home"] == str(scratch)
+
+
+@needs_landlock
+def test_launcher_write_outside_raises_permission_error(tmp_path):
+    """The plain case: the command's own exception is PermissionError."""
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    ok = jail(["--write", str(allowed)], f"open({str(allowed / 'f')!r}, 'w').write('1')")
+    assert ok.returncode == 0, ok.stderr
+    assert (allowed / "f").read_text() == "1"
+    denied = jail(["--write", str(allowed)], f"open({str(tmp_path / 'f')!r}, 'w').write('1')")
+    assert denied.returncode == 1
+    assert "PermissionError" in denied.stderr
+    assert not (tmp_path / "f").exists()
+
+
+@needs_landlock
+def test_launcher_forbids_links_and_fifos_even_inside(tmp_path):
+    """A link planted where the grader later writes would redirect the grader's write."""
+    inside, target = tmp_path / "inside", tmp_path / "gradebook.db"
+    inside.mkdir()
+    target.write_text("precious")
+    code = f"""
+attempt("symlink", lambda: os.symlink({str(target)!r}, {str(inside / 'out.ipynb')!r}))
+attempt("hardlink", lambda: os.link({str(target)!r}, {str(inside / 'out2.ipynb')!r}))
+attempt("fifo", lambda: os.mkfifo({str(inside / 'pipe')!r}))
+"""
+    got = outcomes(jail(["--write", str(inside)], code, check=True).stdout)
+    assert got["symlink"] == "DENIED" and got["fifo"] == "DENIED"
+    assert got["hardlink"] in ("DENIED", "ERROR")  # EXDEV: no REFER right outside
+    assert sorted(p.name for p in inside.iterdir()) == []
+    assert target.read_text() == "precious"
+
+
+@needs_landlock
+@needs_scoping
+def test_launcher_cannot_signal_its_parent(tmp_path):
+    # signal 0 only checks permission: nothing is killed whatever the outcome
+    code = 'attempt("signal_parent", lambda: os.kill(os.getppid(), 0))\n'
+    got = outcomes(jail(["--write", str(tmp_path)], code, check=True).stdout)
+    assert got["signal_parent"] == "DENIED"
+
+
+def test_launcher_limits_file_size_and_cores(tmp_path):
+    # 1000-byte limit: a 4000-byte write fails with EFBIG (27) and the process lives on
+    code = f"""
+import errno, resource
+def big_write():
+    with open({str(tmp_path / 'big')!r}, "wb") as fh:
+        fh.write(b"x" * 4000)
+attempt("big_write", big_write)
+print("core", resource.getrlimit(resource.RLIMIT_CORE)[0])
+"""
+    proc = jail(["--write", str(tmp_path), "--file-size", "1000"], code, check=True)
+    got = outcomes(proc.stdout)
+    assert got["big_write"] == "ERROR"
+    assert "27" in proc.stdout.split("big_write", 1)[1].splitlines()[0]
+    assert got["core"] == "0"
+    assert (tmp_path / "big").stat().st_size <= 1000
+
+
+def test_launcher_needs_a_command():
+    proc = subprocess.run([sys.executable, "-m", "autograder.jail", "--write", "/tmp"], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and "no command" in proc.stderr
+
+
+def test_kernel_manager_puts_the_jail_in_front_of_the_kernel_command(tmp_path, monkeypatch):
+    from autograder import batch_worker as bw
+
+    (tmp_path / "a").mkdir()
+    monkeypatch.setattr(bw, "JAIL", bw.KernelJail([tmp_path / "a", tmp_path / "missing"], tmp_path / "home",
+                                                  file_size=123))
+    km = bw.jailed_kernel_manager_class()(kernel_name="python3")
+    km.connection_file = str(tmp_path / "kernel.json")
+    km._launch_args = {}
+    cmd = km.format_kernel_cmd(extra_arguments=[bw.HIST_ARG])
+    cut = cmd.index("--")
+    assert cmd[:3] == [sys.executable, "-m", "autograder.jail"]
+    assert cmd[3:cut] == ["--write", str(tmp_path / "a"), "--scratch", str(tmp_path / "home"),
+                          "--file-size", "123"]  # a folder that does not exist is left out
+    assert "ipykernel_launcher" in " ".join(cmd[cut + 1:]) and cmd[-1] == bw.HIST_ARG
+
+
+# ----------------------------------------------------------------------------- a hostile batch
+
+HOSTILE = """
+import os, signal
+ROOT = {root!r}
+def attempt(label, fn):
+    try:
+        fn()
+        print(label, "ALLOWED")
+    except PermissionError:
+        print(label, "DENIED")
+    except OSError as exc:
+        print(label, "ERROR", type(exc).__name__)
+def _clobber(path):
+    with open(path, "wb") as fh:
+        fh.write(b"pwned")
+def _append(path):
+    with open(path, "a") as fh:
+        fh.write('{{"key": "mal/01-toy", "status": "graded"}}\\n')
+def _scratch_gradebooks():
+    dbs = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(ROOT, "autograded", ".kmeans-course"))
+           for f in fs if f.startswith("worker-") and f.endswith(".db")]
+    for db in dbs:
+        _clobber(db)
+    if not dbs:
+        raise FileNotFoundError("no scratch gradebook found")
+attempt("a_gradebook", lambda: _clobber(os.path.join(ROOT, "gradebook.db")))
+attempt("b_other_submission", lambda: os.remove(os.path.join(ROOT, "submitted", "ann", "01-toy", "01-toy.ipynb")))
+attempt("c_solutions", lambda: _clobber(os.path.join(ROOT, "solutions", "01-toy", "01-toy.ipynb")))
+attempt("c_solutions_new", lambda: _clobber(os.path.join(ROOT, "solutions", "01-toy", "evil.py")))
+attempt("e_ledger", lambda: _append(os.path.join(ROOT, "autograded", ".kmeans-course", "ledger.jsonl")))
+attempt("e_scratch", _scratch_gradebooks)
+attempt("f_link", lambda: os.symlink(os.path.join(ROOT, "gradebook.db"), "01-toy.ipynb.link"))
+attempt("d_kill_worker", lambda: os.kill(os.getppid(), signal.SIGKILL))
+"""
+
+
+def _hostile_notebook(root: Path):
+    nb = mc.student_notebook(root, "01-toy")
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "add":
+            cell.source = HOSTILE.format(root=str(root)) + "\n" + cell.source
+    return nb
+
+
+def _snapshot(root: Path) -> dict:
+    """Bytes of every file in solutions/ and submitted/ (what nobody may change)."""
+    out = {}
+    for top in ("solutions", "submitted"):
+        for path in sorted((root / top).rglob("*")):
+            if path.is_file():
+                out[str(path.relative_to(root))] = path.read_bytes()
+    return out
+
+
+def _grade(root: Path):
+    from autograder import batch
+
+    return batch.main(root=root, workers=2, progress=False, quiet=True)
+
+
+@pytest.fixture(scope="module")
+def toy_course(tmp_path_factory) -> Path:
+    return mc.make_course(tmp_path_factory.mktemp("jail") / "course", lessons=("01-toy",))
+
+
+def _submit_honest(root: Path) -> None:
+    mc.submit(root, "ann", "01-toy", mc.student_notebook(root, "01-toy"))
+    mc.submit(root, "bob", "01-toy", mc.student_notebook(
+        root, "01-toy", {"add": mc.WRONG["add"]["toy.add_wrong"], "mul": mc.WRONG["mul"]["toy.mul_partial"]}))
+
+
+@pytest.mark.slow
+@needs_landlock
+@needs_scoping
+def test_hostile_submission_cannot_touch_the_course_or_kill_the_worker(toy_course, tmp_path):
+    honest = copy_course(toy_course, tmp_path / "honest")
+    _submit_honest(honest)
+    baseline = _grade(honest)
+    assert (baseline.graded, baseline.failed) == (2, 0)
+
+    root = copy_course(toy_course, tmp_path / "hostile")
+    _submit_honest(root)
+    mc.submit(root, "mal", "01-toy", _hostile_notebook(root))
+    before = _snapshot(root)
+    summary = _grade(root)
+
+    # the batch completed, every submission graded, no worker died
+    records = {r["key"]: r for r in summary.records}
+    assert sorted(records) == ["ann/01-toy", "bob/01-toy", "mal/01-toy"]
+    assert all(r["status"] == "graded" for r in records.values()), [r["reason"] for r in records.values()]
+
+    # every attempt was refused by the jail (not merely aimed at a missing file)
+    autograded = json.loads((root / "autograded" / "mal" / "01-toy" / "01-toy.ipynb").read_text())
+    text = "".join("".join(out.get("text", "")) for cell in autograded["cells"]
+                   for out in cell.get("outputs", []) if out.get("output_type") == "stream")
+    got = outcomes(text)
+    for label in ("a_gradebook", "b_other_submission", "c_solutions", "c_solutions_new", "e_ledger", "e_scratch",
+                  "f_link", "d_kill_worker"):
+        assert got.get(label) == "DENIED", (label, text)
+
+    # gradebook intact, honest grades as without the hostile student
+    con = sqlite3.connect(root / "gradebook.db")
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        con.close()
+    ours, theirs = gradebook_scores(root), gradebook_scores(honest)
+    honest_rows = {k: v for k, v in ours.items() if k[0] in ("ann", "bob")}
+    assert honest_rows == theirs
+    assert theirs[("ann", "01-toy", "test_mul")] == 2.0 and theirs[("bob", "01-toy", "test_mul")] == 1.5
+
+    # files untouched, ledger not forged
+    assert _snapshot(root) == before
+    assert not (root / "solutions" / "01-toy" / "evil.py").exists()
+    ledger = (root / "autograded" / ".kmeans-course" / "ledger.jsonl").read_text().splitlines()
+    assert len(ledger) == 3 and "pwned" not in "".join(ledger)
+    assert all(json.loads(line).get("hash") for line in ledger)
+    assert not list((root / "autograded" / "mal" / "01-toy").glob("*.link"))
