@@ -389,6 +389,7 @@ def serve(fd_in, fd_out):
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     cells = []
     for label, source in init["cells"]:
+        channel.send({"kind": "cell", "label": label})  # so a cell that kills Python can be named
         try:
             exec(compile(source, f"<cell {label}>", "exec"), namespace)
             cells.append({"label": label, "ok": True})

@@ -130,6 +130,7 @@ class PostGradeResult:
     overrides: dict = field(default_factory=dict)
     flags: list = field(default_factory=list)
     diagnoses: dict = field(default_factory=dict)  # grade_id -> text shown in feedback and reports
+    failed: str = ""  # when set: the submission is recorded as failed, with this reason, and no scores
 
 
 # A post-grading hook: called once per notebook, after nbgrader, in the worker.
@@ -868,6 +869,7 @@ class Worker:
         if getattr(self, "isolation_flag", None):
             result.flags.append(dict(self.isolation_flag))
         self._flags = []
+        hook_failed = ""
         for name in notebook_names:
             grades = result.notebooks.get(name, {}).get("grades", {})
             cells = next(nb["cells"] for nb in self.structure[task.assignment]["notebooks"] if nb["name"] == name)
@@ -887,6 +889,8 @@ class Worker:
                 continue
             if not answer:
                 continue
+            if answer.failed:
+                hook_failed = answer.failed
             for flag in answer.flags:
                 if isinstance(flag, str):
                     flag = {"code": "flag", "message": flag, "cell": ""}
@@ -902,7 +906,12 @@ class Worker:
             texts = {gid: str(text) for gid, text in (answer.diagnoses or {}).items() if gid in max_scores}
             if texts:
                 result.diagnoses[name] = texts
-        if result.status == "failed" and result.overrides:
+        if hook_failed:
+            # the post-grading step found the submission ungradable (e.g. another lesson's notebook)
+            result.status, result.reason = "failed", hook_failed
+            result.overrides = {}
+            result.notebooks = {}  # no scores at all, never a silent 0
+        elif result.status == "failed" and result.overrides:
             # nbgrader could not grade it, but the post-grading step scored it: the
             # scores stand, and the in-kernel failure is kept as a flag.
             result.flags.append({"code": "in_kernel_failed", "cell": "",

@@ -113,11 +113,24 @@ def read_notebook(path: Path) -> dict:
         nb = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path.name} is not a valid notebook (JSON error: {exc})") from None
+    if isinstance(nb, dict) and nb.get("nbformat", 0) == 3 and isinstance(nb.get("worksheets"), list):
+        return _upgrade(nb, path.name)
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise ValueError(f"{path.name} has no list of cells (nbformat {nb.get('nbformat') if isinstance(nb, dict) else '?'})")
     if nb.get("nbformat", 0) < 4:
-        raise ValueError(f"{path.name} is nbformat {nb.get('nbformat')}; open and save it in JupyterLab to upgrade it")
+        nb = _upgrade(nb, path.name)
     return nb
+
+
+def _upgrade(nb: dict, name: str) -> dict:
+    """An older notebook converted to nbformat 4, as nbgrader itself does before grading."""
+    import nbformat
+
+    try:
+        return json.loads(nbformat.writes(nbformat.convert(nbformat.from_dict(nb), 4)))
+    except Exception as exc:
+        raise ValueError(f"{name} is nbformat {nb.get('nbformat')} and could not be upgraded ({exc}); "
+                         "open and save it in JupyterLab") from None
 
 
 def allowed_reference_functions(setup_sources: list[str], exercises: set[str]) -> dict:
@@ -185,12 +198,12 @@ def grade_notebook(path, lesson: str, *, source: Path | None = None, secret: str
     allowed = allowed_reference_functions(setup, set(exercises))
     box = Sandbox(cells, allowed=allowed, lesson=lesson, limits=limits or Limits())
     try:
-        box.start()
+        _start_without_fatal_cells(box, report)
         report.isolation = box.isolation
-        report.cell_errors = [c for c in box.cells_status if not c.get("ok")]
+        report.cell_errors += [c for c in box.cells_status if not c.get("ok")]
         for name in exercises:
             if not box.alive:
-                box.start()
+                _start_without_fatal_cells(box, report)
                 report.restarts += 1
             fn = box.function(name)
             for hidden in (False, True):
@@ -216,6 +229,33 @@ def grade_notebook(path, lesson: str, *, source: Path | None = None, secret: str
         box.close()
     _note_dependencies(report, submitted, exercises)
     return report
+
+
+def _start_without_fatal_cells(box: Sandbox, report: CleanRoomReport) -> None:
+    """Start the sandbox; a cell that kills or hangs Python while it runs is left out.
+
+    Such a cell (``os._exit`` at top level, an endless loop outside any function) costs
+    the exercises it defines, never the others: it is replaced by an empty cell and the
+    start is tried again, once per culprit.
+    """
+    from .sandbox import SandboxError
+
+    for _ in range(len(box.cells) + 1):
+        try:
+            box.start()
+            return
+        except SandboxError as exc:
+            culprit = box.current_cell
+            labels = [label for label, _ in box.cells]
+            if not culprit or culprit not in labels:
+                raise
+            box.cells = [(label, "" if label == culprit else source) for label, source in box.cells]
+            report.cell_errors.append({"label": culprit, "ok": False, "ename": type(exc).__name__,
+                                       "evalue": f"running this cell stopped Python: {exc}"})
+            report.flags.append(integrity.Flag("cell_stops_python", culprit,
+                                               f"running the cell stopped the interpreter ({exc}); "
+                                               "its exercises are scored 0"))
+    raise RuntimeError("the clean room could not start")
 
 
 def _calls(source: str, names) -> list:
@@ -260,6 +300,9 @@ def post_grade(autograded, info):
     source = Path(info.root) / "solutions" / info.assignment / f"{info.notebook}.ipynb"
     if info.assignment != info.notebook or not source.is_file():
         return None  # not one of the course's lesson notebooks: nbgrader's scores stand
+    wrong = wrong_notebook(info.submitted, info.assignment, Path(info.root))
+    if wrong:
+        return PostGradeResult(failed=wrong)
     report = grade_notebook(info.submitted, info.assignment, source=source)
     if report.status == "unreadable" and info.status != "graded":
         return None  # nbgrader could not grade it either: its failure and reason stand
@@ -283,3 +326,23 @@ def post_grade(autograded, info):
         result.flags.append({"code": "weak_isolation", "cell": "",
                              "message": f"clean room ran without file-system isolation: {report.isolation}"})
     return result
+
+
+def wrong_notebook(path, lesson: str, root: Path) -> str:
+    """A reason when the file is not this lesson's notebook (no exercise cell of it), else ''."""
+    from . import EXERCISES
+
+    try:
+        nb = read_notebook(path)
+    except ValueError:
+        return ""  # unreadable: reported as such elsewhere
+    ids = {_meta(c).get("grade_id") for c in nb.get("cells", [])} - {None}
+    mine = {name for name, info in EXERCISES.items() if info.lesson == lesson}
+    if ids & mine:
+        return ""
+    others = sorted({info.lesson for name, info in EXERCISES.items() if name in ids})
+    if others:
+        return (f"this is the notebook of {', '.join(others)}, not {lesson}: "
+                f"submit {lesson}.ipynb for {lesson}")
+    return (f"the notebook has none of {lesson}'s exercise cells (were they deleted or pasted into new "
+            f"cells?): start again from the released {lesson}.ipynb")

@@ -140,6 +140,7 @@ class Sandbox:
         self.defined: list = []
         self.isolation = "not started"
         self.starts = 0
+        self.current_cell = ""  # the cell being run at start: names the culprit if the start fails
 
     # ------------------------------------------------------------ lifecycle
     def __enter__(self) -> "Sandbox":
@@ -153,6 +154,7 @@ class Sandbox:
         """Start (or restart) the child and run the cells in it."""
         self.close()
         self.dead = None
+        self.current_cell = ""
         self.starts += 1
         self.scratch = tempfile.mkdtemp(prefix="kmeans-cleanroom-")
         to_child_r, self._to_child = os.pipe()
@@ -258,6 +260,9 @@ class Sandbox:
             kind = message.get("kind") if isinstance(message, dict) else None
             if kind in ("result", "error", "ready"):
                 return message
+            if kind == "cell":  # the child is about to run this cell
+                self.current_cell = str(message.get("label", ""))
+                continue
             if kind not in ("shim", "callback"):
                 self._fail(StudentCrash, "your code broke the grader's protocol")
             requests += 1

@@ -109,7 +109,7 @@ def test_a_missing_solution_cell_scores_zero_and_the_rest_is_graded(tmp_path):
 @pytest.mark.parametrize("content, reason", [
     ("", "empty"),
     ("{not json", "not a valid notebook"),
-    (json.dumps({"nbformat": 3, "worksheets": []}), "no list of cells"),
+    (json.dumps({"nbformat": 4, "cells": "none"}), "no list of cells"),
 ])
 def test_unreadable_notebooks_get_a_reason_not_a_crash(tmp_path, content, reason):
     path = tmp_path / "broken.ipynb"
@@ -147,3 +147,32 @@ def test_a_failure_caused_by_another_failing_exercise_says_so(tmp_path):
     report = grade(submission(tmp_path, labels_from_one_hot=wrong_labels, reconstruct=broken))
     assert exercise_score(report, "reconstruct") < sum(POINTS["reconstruct"])
     assert "your reconstruct calls your labels_from_one_hot" in report.scores["test_reconstruct"].diagnosis
+
+
+def test_a_cell_that_stops_python_at_top_level_costs_only_its_own_exercises(tmp_path):
+    fatal = "import os\nos._exit(0)\n" + RECONSTRUCT_SIGNATURE + "    return M @ Y\n"
+    report = grade(submission(tmp_path, reconstruct=fatal))
+    assert report.status == "graded"
+    assert exercise_score(report, "reconstruct") == 0
+    assert report.total == FULL - sum(POINTS["reconstruct"])
+    assert any(f.kind == "cell_stops_python" and f.cell == "reconstruct" for f in report.flags)
+
+
+def test_an_nbformat3_notebook_is_upgraded_and_graded(tmp_path):
+    import nbformat
+
+    v4 = nbformat.reads(json.dumps(SOURCE), as_version=4)
+    v3 = nbformat.convert(v4, 3)
+    path = tmp_path / "old.ipynb"
+    path.write_text(nbformat.writes(v3, version=3))
+    assert json.loads(path.read_text())["nbformat"] == 3
+    report = grade(path)
+    assert report.status == "graded" and report.total == FULL
+
+
+def test_another_lessons_notebook_is_named(tmp_path):
+    from autograder.cleanroom import wrong_notebook
+
+    other = SOLUTIONS / "02-loss" / "02-loss.ipynb"
+    assert "this is the notebook of 02-loss, not 01-labels" in wrong_notebook(other, LESSON, SOLUTIONS.parent)
+    assert wrong_notebook(SOLUTIONS / LESSON / f"{LESSON}.ipynb", LESSON, SOLUTIONS.parent) == ""
