@@ -64,3 +64,14 @@ def test_edited_deleted_and_reweighted_test_cells_are_reported():
     relabelled = copy.deepcopy(SOURCE)
     relabelled["cells"][2]["metadata"]["nbgrader"]["grade"] = False
     assert [f.kind for f in notebook_surgery(relabelled, SOURCE)] == ["metadata_changed"]
+
+
+def test_a_ledger_line_cut_short_by_a_crash_loses_only_itself(tmp_path):
+    from autograder.merge import Ledger
+
+    ledger = Ledger(tmp_path / "ledger.jsonl")
+    ledger.append({"key": "ann/01-labels", "status": "graded"})
+    with open(ledger.path, "a") as fh:
+        fh.write('{"key": "bob/01-labels", "sta')  # the grader was killed mid-write
+    ledger.append({"key": "cy/01-labels", "status": "failed"})
+    assert sorted(ledger.latest()) == ["ann/01-labels", "cy/01-labels"]
