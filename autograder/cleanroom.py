@@ -297,8 +297,11 @@ def post_grade(autograded, info):
     """
     from .batch_worker import PostGradeResult
 
+    from . import EXERCISES
+
     source = Path(info.root) / "solutions" / info.assignment / f"{info.notebook}.ipynb"
-    if info.assignment != info.notebook or not source.is_file():
+    is_lesson = any(exercise.lesson == info.assignment for exercise in EXERCISES.values())
+    if info.assignment != info.notebook or not source.is_file() or not is_lesson:
         return None  # not one of the course's lesson notebooks: nbgrader's scores stand
     wrong = wrong_notebook(info.submitted, info.assignment, Path(info.root))
     if wrong:

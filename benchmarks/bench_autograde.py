@@ -5,7 +5,10 @@ synthetic class (``autograder.classgen``) and collects it; then grades the SAME
 submissions twice, in two identical copies of the course:
 
 1. stock: ``nbgrader autograde <lesson>`` for each lesson (serial, one process each);
-2. ours:  ``kmeans-course autograde --workers W`` (W long-lived workers + one writer).
+2. ours:  ``kmeans-course autograde --no-clean-room --workers W`` (W long-lived workers + one
+   writer), recording the in-kernel scores as stock nbgrader does, so grades must be identical;
+3. the default ``kmeans-course autograde``, whose scores come from the clean room: its time and
+   the cells where it scored differently from the student's kernel.
 
 It prints both wall times and the throughput ratio, checks that every per-cell grade
 is identical (and that the same submissions fail), and reports the grading overhead
@@ -124,6 +127,8 @@ def main(argv=None) -> int:
         stock_root = build(work, args.students, args.lessons, args.seed)
         ours_root = work / "ours"
         shutil.copytree(stock_root, ours_root)
+        clean_root = work / "clean"
+        shutil.copytree(stock_root, clean_root)
         n = sum(1 for s in (stock_root / "submitted").iterdir() if s.is_dir() and not s.name.startswith(".")
                 for a in args.lessons if (s / a).is_dir())
         print(f"course built: {len(args.lessons)} lessons ({', '.join(args.lessons)}), {args.students} students, "
@@ -137,10 +142,11 @@ def main(argv=None) -> int:
         stock_s = time.perf_counter() - t
         print(f"stock nbgrader autograde:   {stock_s:7.1f} s  ({stock_s / n:.2f} s per submission)")
 
-        # 2. kmeans-course autograde, W workers
+        # 2. kmeans-course autograde, W workers, recording the in-kernel scores as stock does
+        #    (the like-for-like comparison: same work, same grades)
         t = time.perf_counter()
         subprocess.run([str(BIN / "kmeans-course"), "--root", str(ours_root), "--quiet", "autograde",
-                        "--workers", str(workers), *args.lessons], env=env(), check=True)
+                        "--no-clean-room", "--workers", str(workers), *args.lessons], env=env(), check=True)
         ours_s = time.perf_counter() - t
         print(f"kmeans-course autograde:    {ours_s:7.1f} s  ({ours_s / n:.2f} s per submission)")
         ratio = stock_s / ours_s
@@ -179,6 +185,18 @@ def main(argv=None) -> int:
               f"{statistics.median(overhead):.2f} s, max {max(overhead):.2f} s per notebook "
               f"(of which kernel start {statistics.mean(kernel):.2f} s; target <= 1.5 s)")
         print(f"peak memory of one worker:  {peak:.0f} MB  (target <= 500 MB)")
+
+        # 5. the default: the same batch with clean-room scores (every exercise re-checked in a
+        #    limited process); what that extra trust costs, and where it changed a grade
+        t = time.perf_counter()
+        subprocess.run([str(BIN / "kmeans-course"), "--root", str(clean_root), "--quiet", "autograde",
+                        "--workers", str(workers), *args.lessons], env=env(), check=True)
+        clean_s = time.perf_counter() - t
+        c = scores(clean_root)
+        changed = sorted(k for k in graded_b if k in c and c[k] != graded_b[k])
+        print(f"with the clean room:        {clean_s:7.1f} s  ({clean_s / n:.2f} s per submission), "
+              f"ratio to stock {stock_s / clean_s:.2f} x; {len(changed)} cell(s) scored differently "
+              f"from the in-kernel run{': ' + ', '.join('/'.join(k) for k in changed[:6]) if changed else ''}")
         print(f"load average after: {load_average()}")
         return 0 if same else 1
     finally:
