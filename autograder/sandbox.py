@@ -216,6 +216,7 @@ class Sandbox:
             return box.call(name, *args, **kwargs)
 
         remote.__name__ = remote.__qualname__ = name
+        remote.__module__ = "__main__"  # it stands for the notebook's function, not ours
         remote.__doc__ = f"The submitted {name}, run in the clean room."
         return remote
 
