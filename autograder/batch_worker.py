@@ -635,14 +635,15 @@ _CHANGE_FLAGS = (
 
 def _cell_sources(path: Path) -> dict:
     """grade_id -> source of every nbgrader cell of a notebook file ({} if unreadable)."""
+    from .nbcells import cell_source, nbgrader_meta
+
     try:
         nb = json.loads(Path(path).read_text(encoding="utf-8"))
         out = {}
         for cell in nb.get("cells", []):
-            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            gid = nbgrader_meta(cell).get("grade_id")
             if gid:
-                src = cell.get("source", "")
-                out[gid] = "".join(src) if isinstance(src, list) else src
+                out[gid] = cell_source(cell)
         return out
     except (OSError, ValueError, AttributeError):
         return {}

@@ -25,6 +25,8 @@ import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .nbcells import cell_source as _source
+
 FIRST = ["Ada", "Ben", "Chloe", "Dmitri", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Keiko", "Liam",
          "Maya", "Nikhil", "Olga", "Pablo", "Quinn", "Rosa", "Samir", "Tara", "Umar", "Vera", "Wei", "Ximena",
          "Yusuf", "Zoe", "Amara", "Bruno", "Carmen", "Diego", "Elif", "Felix", "Greta", "Hana", "Ivan", "Julia"]
@@ -169,9 +171,6 @@ def plan_class(n_students: int, assignments: dict, *, seed: int = 0, catalogue: 
 # ----------------------------------------------------------------------------- notebooks
 
 
-def _source(cell) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
 
 
 def fill_region(solution_source: str, body: str | None) -> str:

@@ -33,6 +33,8 @@ from pathlib import Path
 import kmeans_ref
 
 from . import integrity
+from .nbcells import cell_source as _text
+from .nbcells import nbgrader_meta as _meta
 from .sandbox import Limits, Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,15 +92,6 @@ class CleanRoomReport:
         return "\n".join(lines)
 
 
-def _meta(cell) -> dict:
-    return (cell.get("metadata") or {}).get("nbgrader") or {}
-
-
-def _text(cell) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
 def read_notebook(path: Path) -> dict:
     """Read a notebook as plain JSON with a size bound; ValueError says what is wrong."""
     path = Path(path)
@@ -113,12 +106,10 @@ def read_notebook(path: Path) -> dict:
         nb = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path.name} is not a valid notebook (JSON error: {exc})") from None
-    if isinstance(nb, dict) and nb.get("nbformat", 0) == 3 and isinstance(nb.get("worksheets"), list):
-        return _upgrade(nb, path.name)
+    if isinstance(nb, dict) and isinstance(nb.get("nbformat"), int) and nb["nbformat"] < 4:
+        nb = _upgrade(nb, path.name)  # as nbgrader itself does
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise ValueError(f"{path.name} has no list of cells (nbformat {nb.get('nbformat') if isinstance(nb, dict) else '?'})")
-    if nb.get("nbformat", 0) < 4:
-        nb = _upgrade(nb, path.name)
     return nb
 
 
@@ -168,15 +159,18 @@ def lesson_cells(source_nb: dict, submitted_nb: dict) -> tuple[list, list, dict]
 
 
 def grade_notebook(path, lesson: str, *, source: Path | None = None, secret: str | None = None,
-                   limits: Limits | None = None) -> CleanRoomReport:
-    """Clean-room scores for every exercise of ``lesson`` in the notebook at ``path``."""
+                   limits: Limits | None = None, notebook: dict | None = None) -> CleanRoomReport:
+    """Clean-room scores for every exercise of ``lesson`` in the notebook at ``path``.
+
+    ``notebook``: the submission already read with ``read_notebook`` (saves reading it again).
+    """
     from . import EXERCISES, POINTS, run_check
 
     report = CleanRoomReport(lesson=lesson)
     source_nb = read_notebook(source or SOLUTIONS / lesson / f"{lesson}.ipynb")
     exercises = [name for name, info in EXERCISES.items() if info.lesson == lesson]
     try:
-        submitted_nb = read_notebook(path)
+        submitted_nb = notebook if notebook is not None else read_notebook(path)
     except ValueError as exc:
         report.status, report.reason = "unreadable", str(exc)
         for name in exercises:
@@ -303,10 +297,14 @@ def post_grade(autograded, info):
     is_lesson = any(exercise.lesson == info.assignment for exercise in EXERCISES.values())
     if info.assignment != info.notebook or not source.is_file() or not is_lesson:
         return None  # not one of the course's lesson notebooks: nbgrader's scores stand
-    wrong = wrong_notebook(info.submitted, info.assignment, Path(info.root))
+    try:
+        submitted = read_notebook(info.submitted)
+    except ValueError:
+        submitted = None  # grade_notebook reports it as unreadable
+    wrong = _wrong_lesson(submitted, info.assignment) if submitted is not None else ""
     if wrong:
         return PostGradeResult(failed=wrong)
-    report = grade_notebook(info.submitted, info.assignment, source=source)
+    report = grade_notebook(info.submitted, info.assignment, source=source, notebook=submitted)
     if report.status == "unreadable" and info.status != "graded":
         return None  # nbgrader could not grade it either: its failure and reason stand
     result = PostGradeResult()
@@ -333,12 +331,16 @@ def post_grade(autograded, info):
 
 def wrong_notebook(path, lesson: str, root: Path) -> str:
     """A reason when the file is not this lesson's notebook (no exercise cell of it), else ''."""
-    from . import EXERCISES
-
     try:
         nb = read_notebook(path)
     except ValueError:
         return ""  # unreadable: reported as such elsewhere
+    return _wrong_lesson(nb, lesson)
+
+
+def _wrong_lesson(nb: dict, lesson: str) -> str:
+    from . import EXERCISES
+
     ids = {_meta(c).get("grade_id") for c in nb.get("cells", [])} - {None}
     mine = {name for name, info in EXERCISES.items() if info.lesson == lesson}
     if ids & mine:

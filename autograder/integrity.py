@@ -22,6 +22,9 @@ from __future__ import annotations
 import ast
 from dataclasses import asdict, dataclass
 
+from .nbcells import cell_source as _text
+from .nbcells import nbgrader_meta as _nbgrader
+
 COURSE_PACKAGES = ("kmeans_ref", "autograder")
 LIBRARIES = ("sklearn", "scipy")
 INTROSPECTION_ATTRS = {"__globals__", "__code__", "__closure__", "__builtins__", "__subclasses__",
@@ -90,10 +93,6 @@ def scan_solution_cell(label: str, source: str) -> list[Flag]:
     return flags
 
 
-def _nbgrader(cell) -> dict:
-    return (cell.get("metadata") or {}).get("nbgrader") or {}
-
-
 def notebook_surgery(submitted: dict, source: dict) -> list[Flag]:
     """Test and locked cells of ``source`` that the submission changed, removed or re-weighted.
 
@@ -126,8 +125,3 @@ def notebook_surgery(submitted: dict, source: dict) -> list[Flag]:
         if "### BEGIN HIDDEN TESTS" not in _text(cell) and _text(mine).strip() != _text(cell).strip():
             flags.append(Flag("cell_edited", grade_id, "the source of a locked or test cell was changed"))
     return flags
-
-
-def _text(cell) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)

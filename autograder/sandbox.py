@@ -229,7 +229,7 @@ class Sandbox:
         callbacks = {}
         wire_args = []
         for arg in args:
-            if callable(arg) and not isinstance(arg, np.ndarray):
+            if callable(arg):  # e.g. the f of numerical_gradient: evaluated here, on request
                 callbacks[len(callbacks)] = arg
                 wire_args.append(("__callback__", len(callbacks) - 1))
             else:

@@ -59,6 +59,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .nbcells import cell_source, nbgrader_meta
+
 __all__ = ["Fingerprint", "Evidence", "Pair", "Match", "fingerprint", "winnow", "similarity",
            "containment", "similar_pairs", "reference_closeness", "reference_source", "solution_cells",
            "render_html"]
@@ -927,10 +929,9 @@ def solution_cells(notebook: dict) -> dict:
     """
     out = {}
     for cell in notebook.get("cells", []) or []:
-        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        meta = nbgrader_meta(cell)
         if cell.get("cell_type") == "code" and meta.get("solution") and meta.get("grade_id"):
-            source = cell.get("source", "")
-            out.setdefault(meta["grade_id"], "".join(source) if isinstance(source, list) else str(source))
+            out.setdefault(meta["grade_id"], cell_source(cell))
     return out
 
 
