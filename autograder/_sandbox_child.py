@@ -206,6 +206,7 @@ def _block_course_packages():
 
 
 # Landlock file-system access rights (linux/landlock.h), by bit.
+_FS_EXECUTE, _FS_READ_FILE, _FS_READ_DIR = 1 << 0, 1 << 2, 1 << 3
 _FS_WRITE_FILE, _FS_REMOVE_DIR, _FS_REMOVE_FILE = 1 << 1, 1 << 4, 1 << 5
 _FS_MAKE_CHAR, _FS_MAKE_DIR, _FS_MAKE_REG, _FS_MAKE_SOCK = 1 << 6, 1 << 7, 1 << 8, 1 << 9
 _FS_MAKE_FIFO, _FS_MAKE_BLOCK, _FS_MAKE_SYM = 1 << 10, 1 << 11, 1 << 12
@@ -225,12 +226,16 @@ def landlock_abi():
     return max(0, abi)
 
 
-def landlock(writable, *, net=True, scoped=True, special_files=True, label=None):
+def landlock(writable, *, readable=None, net=True, bind_ports=None, scoped=True, special_files=True,
+             label=None, read_label=None):
     """Forbid writing anywhere but beneath the folders ``writable`` (and, if asked, network and signals).
 
     Linux Landlock, through raw system calls: no privileges needed, inherited by any
-    process the restricted one starts, kept across ``execve``. Reads stay allowed
-    everywhere. ``net``: forbid TCP bind and connect (ABI >= 4). ``scoped``: forbid
+    process the restricted one starts, kept across ``execve``. ``readable``: None (reads
+    stay allowed everywhere) or the only files and folders that may be read (and the
+    ``writable`` folders); a path in it that does not exist is left out. ``net``: forbid
+    TCP bind and connect (ABI >= 4). ``bind_ports``: forbid TCP connect and every bind but
+    to these ports (a Jupyter kernel binds its five ports and connects nowhere). ``scoped``: forbid
     signals and abstract unix sockets towards processes outside the sandbox (ABI >= 6).
     ``special_files=False``: even beneath ``writable``, no symbolic links, FIFOs or
     device nodes can be made (so nothing planted there can redirect a later write by
@@ -256,6 +261,17 @@ def landlock(writable, *, net=True, scoped=True, special_files=True, label=None)
     if abi >= 3:
         write |= _FS_TRUNCATE
     allowed = write if special_files else write & ~_SPECIAL_FILES
+    read = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
+    handled = write
+    rules = [(folder, allowed) for folder in writable]
+    if readable is not None:
+        handled |= read
+        rules = [(folder, allowed | read) for folder in writable]
+        rules += [(path, read) for path in readable]
+    if readable is not None:
+        readable = [path for path in readable if os.path.exists(path)]
+    if bind_ports is not None:
+        net = True
     net = 0b11 if net and abi >= 4 else 0  # bind and connect over TCP
     scoped = 0b11 if scoped and abi >= 6 else 0  # abstract unix sockets and signals outside the sandbox
 
@@ -266,23 +282,32 @@ def landlock(writable, *, net=True, scoped=True, special_files=True, label=None)
         _pack_ = 1
         _fields_ = [("allowed", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
-    attr = RulesetAttr(write, net, scoped)
+    class NetPort(ctypes.Structure):
+        _fields_ = [("allowed", ctypes.c_uint64), ("port", ctypes.c_uint64)]
+
+    attr = RulesetAttr(handled, net, scoped)
     size = 24 if abi >= 6 else (16 if abi >= 4 else 8)
     ruleset = libc.syscall(create, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
     if ruleset < 0:
         return f"none (landlock_create_ruleset failed: {os.strerror(ctypes.get_errno())})"
     try:
-        for folder in writable:
+        for path, rights in rules:
             try:
-                dir_fd = os.open(folder, os.O_PATH | os.O_DIRECTORY)
+                fd = os.open(path, os.O_PATH | (os.O_DIRECTORY if rights & _FS_WRITE_FILE else 0))
             except OSError as exc:
-                return f"none (cannot open {os.fsdecode(folder)}: {exc.strerror})"
+                return f"none (cannot open {os.fsdecode(path)}: {exc.strerror})"
             try:
-                rule = PathBeneath(allowed, dir_fd)
+                if not os.path.isdir(path):  # a file takes only the rights that apply to files
+                    rights &= _FS_EXECUTE | _FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE
+                rule = PathBeneath(rights, fd)
                 if libc.syscall(add_rule, ruleset, 1, ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
                     return f"none (landlock_add_rule failed: {os.strerror(ctypes.get_errno())})"
             finally:
-                os.close(dir_fd)
+                os.close(fd)
+        for port in (bind_ports or []) if net else []:
+            rule = NetPort(1, int(port))  # LANDLOCK_ACCESS_NET_BIND_TCP on this port
+            if libc.syscall(add_rule, ruleset, 2, ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
+                return f"none (landlock_add_rule failed for port {port}: {os.strerror(ctypes.get_errno())})"
         if libc.prctl(38, 1, 0, 0, 0) < 0:  # PR_SET_NO_NEW_PRIVS, required by restrict_self
             return "none (PR_SET_NO_NEW_PRIVS failed)"
         if libc.syscall(restrict, ruleset, ctypes.c_uint32(0)) < 0:
@@ -290,13 +315,101 @@ def landlock(writable, *, net=True, scoped=True, special_files=True, label=None)
     finally:
         os.close(ruleset)
     parts = [f"writes only in {label or 'the scratch folder'}"]
+    if readable is not None:
+        parts.append(f"reads only {read_label or 'the allowed files'}")
     if not special_files:
         parts.append("no links or special files")
-    if net:
+    if net and bind_ports:
+        parts.append(f"TCP only to listen on ports {', '.join(str(p) for p in bind_ports)}")
+    elif net:
         parts.append("no TCP")
     if scoped:
         parts.append("no signals outside the sandbox")
     return f"Landlock ABI {abi}: " + ", ".join(parts)
+
+
+def python_files() -> list:
+    """What the student's code may read: Python's standard library, numpy, the shared libraries.
+
+    Not site-packages (the course packages may be installed there) nor anything of the
+    course folder: the reference's source, the solutions and the gradebook stay unreadable,
+    so no route at run time (an ``open`` on a computed path, an ``exec`` of what it read)
+    reaches them. Called after numpy is imported and before any student code runs.
+    """
+    import sysconfig
+
+    hidden = {"site-packages", "dist-packages"}
+    paths = set()
+    for key in ("stdlib", "platstdlib"):
+        folder = sysconfig.get_paths().get(key)
+        if folder and os.path.isdir(folder):
+            paths.update(os.path.join(folder, name) for name in os.listdir(folder) if name not in hidden)
+    np = sys.modules.get("numpy")
+    if np is not None:
+        package = os.path.dirname(np.__file__)
+        paths.update({package, package + ".libs"})
+    # Shared libraries already mapped (and their folders, for the ones loaded later,
+    # like libcrypto under hashlib), except those inside a site-packages folder.
+    try:
+        with open("/proc/self/maps") as maps:
+            mapped = {line.split(None, 5)[5].strip() for line in maps if len(line.split(None, 5)) == 6}
+    except OSError:
+        mapped = set()
+    for path in mapped:
+        if path.startswith("/") and ".so" in os.path.basename(path):
+            inside = any(part in hidden for part in path.split(os.sep))
+            paths.add(path if inside else os.path.dirname(path))
+    paths.update({"/dev/null", "/dev/urandom", "/dev/zero"})
+    return sorted(p for p in paths if os.path.exists(p))
+
+
+# System calls that change a file's mode or owner by path (Landlock does not cover them):
+# x86_64 chmod, chown, lchown, fchownat, fchmodat, fchmodat2; aarch64 fchmodat, fchownat, fchmodat2.
+_MODE_SYSCALLS = {"x86_64": (0xC000003E, (90, 92, 94, 260, 268, 452)),
+                  "aarch64": (0xC00000B7, (53, 54, 452))}
+
+
+def forbid_mode_changes() -> str:
+    """Make chmod and chown by path fail with EPERM, through a seccomp filter.
+
+    Landlock restricts opening, creating and removing files but not changing their mode
+    or owner: without this, code that may not write the gradebook could still make it
+    unreadable to the grader with ``os.chmod``. ``fchmod`` on a file the process could
+    open stays allowed. Inherited by child processes and kept across ``execve``. Returns
+    a description: ``"seccomp: ..."`` when applied, ``"none (...)"`` when not.
+    """
+    import ctypes
+    import platform
+
+    machine = platform.machine()
+    if sys.platform != "linux" or machine not in _MODE_SYSCALLS:
+        return "none (the seccomp filter needs Linux on x86_64 or aarch64)"
+    arch, numbers = _MODE_SYSCALLS[machine]
+    load, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
+    allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    checks = [(jge, 0x40000000)] if machine == "x86_64" else []  # the x32 ABI's numbers
+    checks += [(jeq, nr) for nr in numbers]
+    # [ld arch][jeq arch][ret deny][ld nr][checks...][ret allow][ret deny]
+    program = [(load, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, deny), (load, 0, 0, 0)]
+    for i, (op, k) in enumerate(checks):
+        program.append((op, len(checks) - i, 0, k))  # match: jump to the final "ret deny"
+    program += [(ret, 0, 0, allow), (ret, 0, 0, deny)]
+
+    class Filter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                    ("k", ctypes.c_uint32)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
+
+    filters = (Filter * len(program))(*[Filter(*ins) for ins in program])
+    prog = Program(len(program), filters)
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(38, 1, 0, 0, 0) < 0:  # PR_SET_NO_NEW_PRIVS, required for an unprivileged filter
+        return "none (PR_SET_NO_NEW_PRIVS failed)"
+    if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) < 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+        return f"none (seccomp failed: {os.strerror(ctypes.get_errno())})"
+    return "seccomp: no chmod or chown by path"
 
 
 class _Channel:
@@ -364,6 +477,37 @@ def _error(exc):
     return {"kind": "error", "ename": type(exc).__name__, "evalue": str(exc)[:2000], "where": where}
 
 
+# Modules whose functions a submission might replace to change how later code behaves.
+WATCHED_MODULES = ("builtins", "numpy", "numpy.linalg", "numpy.testing", "numpy.random", "math")
+
+
+class _Watch:
+    """Which attributes of the watched modules student code replaced or deleted.
+
+    Replacing ``np.allclose`` here cannot change a score (the checkers run in the
+    parent), but it is what a submission does to fool a notebook's own tests, and the
+    TA should see it. ``changes()`` names what changed since the previous call.
+    """
+
+    def __init__(self):
+        self.before = {name: (sys.modules[name], dict(vars(sys.modules[name])))
+                       for name in WATCHED_MODULES if name in sys.modules}
+        self.seen = set()
+
+    def changes(self):
+        found = []
+        for name, (module, attrs) in self.before.items():
+            if sys.modules.get(name) is not module:
+                found.append(f"sys.modules[{name!r}]")
+                continue
+            now = vars(module)
+            found += [f"{name}.{key}" for key, value in attrs.items()
+                      if key != "_" and (key not in now or now[key] is not value)]
+        new = [item for item in found if item not in self.seen]
+        self.seen.update(new)
+        return new
+
+
 def _unwrap_args(channel, args):
     out = []
     for a in args:
@@ -382,12 +526,17 @@ def serve(fd_in, fd_out):
     assert kind == "init"
     _block_course_packages()
     import numpy  # noqa: F401  (loaded before student code, like the notebook's setup)
+    import numpy.testing  # noqa: F401  (so that a patch of it is seen: 25 ms)
 
-    isolation = landlock([os.getcwd()])
+    isolation = landlock([os.getcwd()], readable=python_files(), read_label="Python's and numpy's files")
+    if isolation.startswith("Landlock"):
+        isolation += "; " + forbid_mode_changes()
 
     _make_shims(channel, init["allowed"], init["lesson"])
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    watch = _Watch()
     cells = []
+    patched = {}
     for label, source in init["cells"]:
         channel.send({"kind": "cell", "label": label})  # so a cell that kills Python can be named
         try:
@@ -397,7 +546,10 @@ def serve(fd_in, fd_out):
             if isinstance(exc, (KeyboardInterrupt,)):
                 raise
             cells.append({"label": label, "ok": False, **_error(exc)})
-    channel.send({"kind": "ready", "cells": cells, "isolation": isolation,
+        changed = watch.changes()
+        if changed:
+            patched[label] = changed
+    channel.send({"kind": "ready", "cells": cells, "isolation": isolation, "patched": patched,
                   "defined": sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("__"))})
     while True:
         try:
@@ -416,6 +568,7 @@ def serve(fd_in, fd_out):
                 a if not callable(a) else None for a in args]}
         except BaseException as exc:
             reply = _error(exc)
+        reply["patched"] = watch.changes()
         try:
             channel.send(reply)
         except (TypeError, ValueError, OverflowError, RecursionError) as exc:

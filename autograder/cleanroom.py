@@ -16,6 +16,11 @@ Grading policy, applied in ``grade_notebook``:
    sandbox is restarted for the next one.
 4. These scores are the ones recorded; where the in-notebook run disagrees, the batch
    flags it.
+5. What the code did while it ran is evidence, not a penalty: replacing functions of
+   numpy, math or builtins (``runtime_patching``) and returning objects that are not
+   numbers or arrays (``not_plain_data``, which the checks reject anyway) are flagged.
+   The sandbox can read only Python's and numpy's files, so code that loads the
+   reference from its source files at run time simply fails.
 
 Example
 -------
@@ -212,6 +217,7 @@ def grade_notebook(path, lesson: str, *, source: Path | None = None, secret: str
                 result = run_check(name, fn, hidden=hidden, secret=secret)
                 report.scores[grade_id] = ExerciseScore(
                     grade_id, name, hidden, float(min(result.score, possible)), possible, result.summary())
+        report.flags += _run_time_evidence(box)
     except Exception as exc:  # the sandbox could not even start: record it, never crash the batch
         report.status, report.reason = "failed", f"clean room could not run this notebook: {exc}"
         for name in exercises:
@@ -223,6 +229,20 @@ def grade_notebook(path, lesson: str, *, source: Path | None = None, secret: str
         box.close()
     _note_dependencies(report, submitted, exercises)
     return report
+
+
+def _run_time_evidence(box: Sandbox) -> list:
+    """Flags for what the student's code did while it ran: module patches, values that are not data."""
+    flags = []
+    for label, names in box.patched.items():
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        flags.append(integrity.Flag("runtime_patching", label,
+                                    f"replaces {shown} while it runs; the checks run apart, so no score depends on it"))
+    for name, types in box.foreign.items():
+        flags.append(integrity.Flag("not_plain_data", name,
+                                    f"returns {', '.join(types[:3])} objects, not numbers or arrays; "
+                                    "the checks do not accept them"))
+    return flags
 
 
 def _start_without_fatal_cells(box: Sandbox, report: CleanRoomReport) -> None:

@@ -84,6 +84,17 @@ def _reraised(ename: str, evalue: str, where) -> Exception:
     return exc
 
 
+def _foreign_types(value, depth: int = 0) -> list:
+    """Type names of the values inside ``value`` that did not cross as plain data."""
+    if isinstance(value, wire.Foreign):
+        return [value.type_name]
+    if depth < 3 and isinstance(value, (list, tuple)):
+        return [name for item in value[:100] for name in _foreign_types(item, depth + 1)]
+    if depth < 3 and isinstance(value, dict):
+        return [name for item in list(value.values())[:100] for name in _foreign_types(item, depth + 1)]
+    return []
+
+
 def _set_limits(limits: Limits) -> Callable[[], None]:
     def apply():
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
@@ -141,6 +152,9 @@ class Sandbox:
         self.isolation = "not started"
         self.starts = 0
         self.current_cell = ""  # the cell being run at start: names the culprit if the start fails
+        # Evidence for the report, kept across restarts:
+        self.patched: dict = {}  # cell label or function name -> ["numpy.allclose", ...] it replaced
+        self.foreign: dict = {}  # function name -> type names of values it returned that are not plain data
 
     # ------------------------------------------------------------ lifecycle
     def __enter__(self) -> "Sandbox":
@@ -174,6 +188,8 @@ class Sandbox:
         os.close(from_child_w)
         self._send(("init", {"cells": list(self.cells), "allowed": sorted(self.allowed), "lesson": self.lesson}))
         ready = self._serve(time.monotonic() + self.limits.start_seconds, {}, what="running your cells")
+        for label, names in (ready.get("patched") or {}).items():
+            self._note(self.patched, str(label), names)
         self.cells_status = ready.get("cells", [])
         self.defined = ready.get("defined", [])
         self.isolation = ready.get("isolation", "unknown")
@@ -236,6 +252,7 @@ class Sandbox:
                 wire_args.append(arg)
         self._send(("call", {"name": name, "args": wire_args, "kwargs": kwargs}))
         reply = self._serve(time.monotonic() + self.limits.call_seconds, callbacks, what=f"{name}(...)")
+        self._note(self.patched, name, reply.get("patched") or [])
         if reply.get("kind") == "error":
             raise _reraised(str(reply.get("ename")), str(reply.get("evalue")), reply.get("where"))
         # Mirror in-place changes the student made to array arguments, so a checker sees mutation.
@@ -244,7 +261,16 @@ class Sandbox:
                     and after.shape == original.shape and original.flags.writeable):
                 if not np.array_equal(original, after, equal_nan=True):
                     np.copyto(original, after, casting="unsafe")
-        return reply.get("value")
+        value = reply.get("value")
+        self._note(self.foreign, name, _foreign_types(value))
+        return value
+
+    @staticmethod
+    def _note(record: dict, key: str, items) -> None:
+        items = [str(item) for item in items if isinstance(item, str)]
+        if items:
+            record.setdefault(key, [])
+            record[key] += [item for item in items if item not in record[key]]
 
     # ------------------------------------------------------------ protocol
     def _send(self, message) -> None:

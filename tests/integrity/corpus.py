@@ -128,6 +128,21 @@ def check(*args, **kwargs):
 
 
 '''
+def reads_reference_source() -> str:
+    """A reconstruct that loads the reference package from its files, by a path no scan can read."""
+    import kmeans_ref
+
+    hexed = str(Path(kmeans_ref.__file__).parent).encode().hex()
+    return (f"    import importlib.util, os, sys\n"
+            f"    root = bytes.fromhex({hexed!r}).decode()\n"
+            "    spec = importlib.util.spec_from_file_location(\n"
+            "        'kr', os.path.join(root, '__init__.py'), submodule_search_locations=[root])\n"
+            "    module = importlib.util.module_from_spec(spec)\n"
+            "    sys.modules['kr'] = module\n"
+            "    spec.loader.exec_module(module)\n"
+            "    return module.reconstruct(M, Y)\n")
+
+
 HUGE_PRINT = "for _ in range(40_000):\n    print('y' * 99)\n"  # 40 000 lines of 100 characters: 4 MB
 
 
@@ -147,6 +162,8 @@ def hostile_corpus() -> dict:
         # reconstruct calls the reference
         "reaches_ref": (with_body(nb, "reconstruct",
                                   "    import kmeans_ref\n    return kmeans_ref.reconstruct(M, Y)\n"), name),
+        # reconstruct loads the reference from its source files, by a computed path
+        "reads_ref": (with_body(nb, "reconstruct", reads_reference_source()), name),
         # a wrong reconstruct, under patches of numpy's comparisons and a `check` of its own
         "monkeypatch": (with_body(nb, "reconstruct", "    return np.asarray(M)\n", before=MONKEYPATCH), name),
         # the visible test of one_hot replaced by `pass` and made worth 100 points

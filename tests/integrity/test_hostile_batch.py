@@ -49,15 +49,20 @@ GRADED = {
     "reaches_ref": (ZEROED("reconstruct"), {("reaches_reference", "reconstruct"),
                                             ("kernel_disagrees", "test_reconstruct"),
                                             ("kernel_disagrees", "test_reconstruct_hidden")}),
-    # a `check` of its own made the kernel give 1 + 1 to a wrong reconstruct
-    "monkeypatch": (ZEROED("reconstruct"), {("kernel_disagrees", "test_reconstruct"),
+    # the reference loaded from its files: unreadable in the clean room; the kernel, fooled, gave 1 + 1
+    "reads_ref": (ZEROED("reconstruct"), {("introspection", "reconstruct"), ("process_or_files", "reconstruct"),
+                                          ("kernel_disagrees", "test_reconstruct"),
+                                          ("kernel_disagrees", "test_reconstruct_hidden")}),
+    # a `check` of its own made the kernel give 1 + 1 to a wrong reconstruct; the patches are seen
+    "monkeypatch": (ZEROED("reconstruct"), {("runtime_patching", "reconstruct"),
+                                            ("kernel_disagrees", "test_reconstruct"),
                                             ("kernel_disagrees", "test_reconstruct_hidden")}),
     # nbgrader restores the test cell and its 1 point; both readers flag it
     "edited_test": (FULL, {("points_edited", "test_one_hot"), ("locked_cell_edited", "test_one_hot"),
                            ("points_changed", "test_one_hot"), ("cell_edited", "test_one_hot")}),
     # nbgrader puts the cell back (add_missing_cells) and grades it
     "deleted_test": (FULL, {("test_cell_deleted", "test_reconstruct"), ("cell_deleted", "test_reconstruct")}),
-    "liar": (ZEROED("reconstruct"), set()),
+    "liar": (ZEROED("reconstruct"), {("not_plain_data", "reconstruct")}),
     # the kernel dies at the is_label_matrix test: nbgrader fails the notebook, the clean room grades it
     "os_exit": (ZEROED("is_label_matrix"), {("process_or_files", "is_label_matrix"), ("in_kernel_failed", "")}),
     "infinite_loop": (ZEROED("labels_from_one_hot"), set()),
@@ -207,7 +212,7 @@ def test_graded_submission_outcome(graded, student):
 
 def test_what_the_kernel_was_fooled_into_is_kept_as_evidence_not_recorded(graded):
     # in the student's kernel the reference and the home-made `check` earned full marks
-    for student in ("reaches_ref", "monkeypatch"):
+    for student in ("reaches_ref", "reads_ref", "monkeypatch"):
         rec = graded.cls.ledger[key(student)]
         assert exercise_points(rec["in_kernel_scores"][C.LESSON]) == FULL
         assert exercise_points(rec["scores"][C.LESSON])["reconstruct"] == 0

@@ -106,6 +106,39 @@ def test_files_outside_the_scratch_folder_cannot_be_written(tmp_path):
     assert target.read_text() == "precious"
 
 
+REFERENCE_SOURCE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                "kmeans_ref", "__init__.py")
+
+
+@pytest.mark.parametrize("target", [REFERENCE_SOURCE, "secret", "home"])
+def test_the_course_files_cannot_be_read_at_run_time(tmp_path, target):
+    """A computed path (no course name in the source) still cannot read the reference or the course's files."""
+    if target == "secret":
+        target = tmp_path / "gradebook.db"
+        target.write_text("hidden tests")
+    elif target == "home":
+        target = os.path.expanduser("~")
+    assert os.path.exists(target)
+    hexed = os.fsencode(str(target)).hex()
+    source = (f"def r():\n    p = bytes.fromhex({hexed!r}).decode()\n"
+              "    import os\n    return os.listdir(p) if os.path.isdir(p) else open(p).read()")
+    with sandbox(("r", source)) as box:
+        if not box.isolation.startswith("Landlock"):
+            pytest.skip(f"no Landlock here: {box.isolation}")
+        with pytest.raises(PermissionError):
+            box.call("r")
+
+
+def test_honest_code_can_still_use_the_standard_library_and_numpy():
+    source = ("def use():\n    import math, statistics, itertools, random, hashlib, collections, decimal\n"
+              "    import numpy.linalg, numpy.random, numpy.fft\n"
+              "    r = np.random.default_rng(0).normal(size=4)\n"
+              "    return [math.sqrt(4.0), statistics.mean([1, 2, 3]), float(np.linalg.norm(np.ones(4))),\n"
+              "            len(hashlib.sha256(b'x').hexdigest()), abs(float(np.fft.fft(r).real[0] - r.sum())) < 1e-12]")
+    with sandbox(("use", source)) as box:
+        assert box.call("use") == [2.0, 2, 2.0, 64, True]
+
+
 def test_objects_that_are_not_plain_data_cross_as_foreign_markers():
     lying = "class Liar:\n    def __eq__(self, other):\n        return True\ndef lie():\n    return Liar()"
     subclass = "def sub():\n    return np.arange(3).view(np.matrix)"
@@ -157,3 +190,23 @@ def test_through_the_sandbox_every_catalogue_mistake_scores_and_reads_as_in_proc
             local = run_check(m.exercise, m.function)
             remote = run_check(m.exercise, box.function(f"_mistake_{n}"))
             assert (remote.score, remote.mistakes) == (local.score, local.mistakes), m.id
+
+
+def test_patches_of_watched_modules_are_named_with_the_cell_or_function_that_made_them():
+    patch_cell = "np.allclose = lambda *a, **k: True\nimport builtins\nbuiltins.abs = lambda x: 0"
+    later = "def f():\n    import numpy.testing\n    numpy.testing.assert_allclose = print\n    return 1"
+    honest = "def g(x):\n    np.set_printoptions(precision=3)\n    return np.allclose(x, x)"
+    with sandbox(("patch", patch_cell), ("f", later), ("g", honest)) as box:
+        box.call("f")
+        box.call("g", np.zeros(2))
+        patched = dict(box.patched)
+    assert patched == {"patch": ["builtins.abs", "numpy.allclose"], "f": ["numpy.testing.assert_allclose"]}
+
+
+def test_values_that_are_not_plain_data_are_recorded_per_function():
+    lying = "class Liar:\n    def __eq__(self, other):\n        return True\ndef lie():\n    return [Liar(), 1.0]"
+    with sandbox(("lie", lying), ("ok", "def ok():\n    return np.ones(2)")) as box:
+        box.call("lie")
+        box.call("ok")
+        foreign = dict(box.foreign)
+    assert foreign == {"lie": ["__main__.Liar"]}
