@@ -23,9 +23,11 @@ The pipeline of one submission (:func:`grade_submission`), in order:
    re-check plugs in here). Default: none.
 
 Every kernel starts through ``python -m autograder.jail`` (:class:`KernelJail`): the
-student's code can write only in the autograded folders of the batch's students and a
-private scratch folder, and cannot signal the worker, so it cannot reach the course
-gradebook, the ledger, the scratch gradebooks, ``solutions/`` or ``submitted/``.
+student's code writes only in a scratch folder of its own kernel, reads only Python,
+the course packages and its own student's folder, listens on its own ports and
+connects nowhere, and cannot signal the worker, so it can neither change nor show the
+course gradebook, the ledger, the scratch gradebooks, ``solutions/``, ``submitted/``
+or another student's files.
 
 A per-submission wall-clock bound is enforced twice: a watchdog thread here kills
 the kernel (nbgrader then fails the submission, which is recorded with the reason),
@@ -47,6 +49,8 @@ import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
+
+from .course import make_writable_and_remove
 
 # ----------------------------------------------------------------------------- data
 
@@ -251,8 +255,9 @@ class SpareKernel:
     """One kernel started ahead of time, so that a notebook does not wait for its kernel.
 
     Starting a kernel (a new Python process importing ipykernel) takes about half a
-    second; a worker starts the next notebook's kernel as soon as the previous notebook
-    has run, so that start-up overlaps the rest of the grading pipeline. The spare
+    second; a worker starts a submission's kernel as soon as the submission arrives, so
+    that start-up overlaps nbgrader's preparation (checks, sanitizing, copying files).
+    Not earlier: the kernel's jail is made for its student. The spare
     kernel is started as nbgrader would start it (same kernel, arguments and
     environment, ``NBGRADER_EXECUTION=autograde``) but in a neutral folder; before the
     first cell it moves to the notebook's folder with a silent ``os.chdir`` (no
@@ -319,32 +324,72 @@ HIST_ARG = "--HistoryManager.hist_file=:memory:"
 class KernelJail:
     """How this worker's kernels are started: through ``python -m autograder.jail``.
 
-    A kernel runs the student's code as the grader's user. Started through the jail it
-    can write only beneath ``write`` (the autograded folders of the batch's students,
-    where nbgrader runs each notebook) and its private ``scratch`` folder (HOME,
-    TMPDIR, MPLCONFIGDIR, IPYTHONDIR), cannot make links there, and cannot signal the
-    worker: the course gradebook, the ledger and scratch gradebooks, ``solutions/``,
-    ``submitted/`` and the worker stay out of its reach. ``None`` (the module's
-    default, :data:`JAIL`): kernels start as stock nbgrader starts them.
+    A kernel runs the student's code as the grader's user. Started through the jail:
+
+    - it writes only in a private scratch folder made for that kernel alone (its HOME,
+      TMPDIR, MPLCONFIGDIR, IPYTHONDIR) and removed when it stops, so nothing one
+      student's kernel leaves (an IPython start-up file, a ``.pth``) reaches the next;
+    - it reads only Python, the system, the course packages and data (``read``), its
+      connection file and ``student_dir`` (``autograded/<student>/``, set per
+      submission): not the gradebook, ``solutions/``, ``submitted/``, the batch's state
+      or any other student's files, so none of them can leak into its output;
+    - it may listen on its five TCP ports and connect nowhere: no other kernel, no
+      service on the machine, nothing outside it;
+    - it cannot make links or special files, nor signal the worker.
+
+    ``None`` (the module's default, :data:`JAIL`): kernels start as stock nbgrader starts them.
     """
 
-    def __init__(self, write, scratch, *, memory=None, file_size=None):
-        self.write = [str(w) for w in write]
-        self.scratch = str(scratch)
+    def __init__(self, scratch_root, read=(), hide=(), *, memory=None, file_size=None):
+        self.scratch_root = Path(scratch_root)
+        self.read = [str(p) for p in read]
+        self.hide = [str(h) for h in hide]
         self.memory = memory
         self.file_size = file_size
+        self.student_dir: Optional[Path] = None
+        self._made = 0
 
-    def prefix(self) -> list:
-        cmd = [sys.executable, "-m", "autograder.jail"]
-        for folder in self.write:
-            if os.path.isdir(folder):  # a rule needs an existing folder
-                cmd += ["--write", folder]
-        cmd += ["--scratch", self.scratch]
+    def new_scratch(self) -> Path:
+        """A fresh private folder for one kernel, with matplotlib's font list seeded."""
+        self._made += 1
+        path = self.scratch_root / f"k{self._made}"
+        make_writable_and_remove(path)
+        path.mkdir(mode=0o700, parents=True)
+        _seed_matplotlib_cache(path / "matplotlib")
+        # IPython's profile, made as IPython would make it but without the chmod the
+        # jail forbids (it copies a README into startup/ with shutil.copy)
+        profile = path / "ipython" / "profile_default"
+        for sub, mode in (("security", 0o700), ("pid", 0o700), ("log", 0o755), ("startup", 0o755)):
+            (profile / sub).mkdir(mode=mode, parents=True, exist_ok=True)
+        (profile / "startup" / "README").touch()
+        return path
+
+    def prefix(self, scratch, *, connection_file=None, ports=None) -> list:
+        cmd = [sys.executable, "-m", "autograder.jail", "--scratch", str(scratch)]
+        reads = list(self.read) + [str(p) for p in (self.student_dir, connection_file) if p]
+        for path in reads:
+            cmd += ["--read", path]
+        for folder in self.hide:
+            cmd += ["--hide", folder]
+        for port in ports or ():
+            cmd += ["--bind-port", str(int(port))]
         if self.memory:
             cmd += ["--memory", str(int(self.memory))]
         if self.file_size:
             cmd += ["--file-size", str(int(self.file_size))]
         return cmd + ["--"]
+
+
+def kernel_reads(course_root: Path) -> list:
+    """What a grading kernel reads besides the system: the course packages and the data sets."""
+    import autograder
+    import kmeans_ref
+    from kmeans_ref import datasets
+
+    paths = [Path(kmeans_ref.__file__).parent, Path(autograder.__file__).parent]
+    with contextlib.suppress(OSError):
+        paths.append(datasets.data_dir())
+    return [str(p) for p in paths]
 
 
 # The jail of this worker's kernels (set by the worker); None: kernels are not jailed.
@@ -359,9 +404,28 @@ def _jailed_kernel_manager_class():
     class JailedKernelManager(AsyncKernelManager):
         """nbclient's kernel manager, with the kernel's command run through the jail."""
 
+        jail_scratch = None
+
         def format_kernel_cmd(self, extra_arguments=None):
             cmd = super().format_kernel_cmd(extra_arguments=extra_arguments)
-            return JAIL.prefix() + cmd if JAIL is not None else cmd
+            if JAIL is None:
+                return cmd
+            self._remove_scratch()  # a restart gets a fresh one too
+            self.jail_scratch = JAIL.new_scratch()
+            # its five ports, and 0: any free port (ipykernel's pipe for subprocess output)
+            ports = ([self.shell_port, self.iopub_port, self.stdin_port, self.hb_port, self.control_port, 0]
+                     if self.transport == "tcp" else None)
+            return JAIL.prefix(self.jail_scratch, connection_file=self.connection_file, ports=ports) + cmd
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart:
+                self._remove_scratch()
+
+        def _remove_scratch(self):
+            scratch, self.jail_scratch = self.jail_scratch, None
+            if scratch is not None:
+                make_writable_and_remove(scratch)
 
     return JailedKernelManager
 
@@ -416,8 +480,6 @@ def _make_batch_execute():
                     with contextlib.suppress(Exception):
                         self._cleanup_kernel()
                     _stop_kernel(spare)
-            if SPARE_CWD is not None:  # for the next notebook
-                SPARE.start(name, args, SPARE_CWD, config=self.config, manager_class=self.kernel_manager_class)
             return result
 
         # nbclient's sync entry points (start_new_kernel, execute_cell, ...) wrap its
@@ -707,53 +769,48 @@ class Worker:
         if settings.get("cell_timeout"):
             self.course.config.Execute.timeout = int(settings["cell_timeout"])
         global SPARE_CWD, JAIL
-        # the kernels' private HOME: a folder of its own, beside (not above) the scratch gradebook
+        # the kernels' scratch folders: beside (not above) the scratch gradebook
         self.kernel_home = state / "scratch" / f"kernel-{index}-{os.getpid()}"
         make_writable_and_remove(self.kernel_home)
         self.kernel_home.mkdir(mode=0o700)
         self.isolation_flag = None
         if settings.get("jail_kernels", True):
-            JAIL = KernelJail(self._kernel_folders(settings), self.kernel_home,
+            hide = {str(self.course.root.resolve()), str(Path(__file__).resolve().parents[1])}
+            JAIL = KernelJail(self.kernel_home, kernel_reads(self.course.root), sorted(hide),
                               memory=settings.get("kernel_memory"), file_size=KERNEL_FILE_SIZE)
-            _seed_matplotlib_cache(self.kernel_home / "matplotlib")
             from ._sandbox_child import landlock_abi
 
             if landlock_abi() < 1:
                 self.isolation_flag = {
                     "code": "weak_kernel_isolation", "cell": "",
-                    "message": "Landlock is unavailable: the notebook's kernel could write anywhere the grader can"}
+                    "message": "Landlock is unavailable: the notebook's kernel could read and write "
+                               "anywhere the grader can"}
+        self.spare = None  # how to start a submission's kernel early: (kernel name, arguments)
         if settings.get("spare_kernel", True):
-            # a neutral folder (the kernels' private HOME)
-            SPARE_CWD = self.kernel_home
+            SPARE_CWD = self.kernel_home  # a neutral folder; the kernel moves to the notebook's
             kernels = {json.loads(nb["kernelspec"]).get("name", "python3") if nb.get("kernelspec") else "python3"
                        for a in structure.values() for nb in a["notebooks"]}
             if len(kernels) == 1:
                 extra = list(self.course.config.Execute.extra_arguments) if "extra_arguments" in \
                     self.course.config.Execute else []
-                SPARE.start(kernels.pop(), extra + [HIST_ARG], SPARE_CWD, config=self.course.config,
-                            manager_class=jailed_kernel_manager_class())
+                self.spare = (kernels.pop(), extra + [HIST_ARG])
 
-    def _kernel_folders(self, settings) -> list:
-        """Where this worker's kernels may write: ``autograded/<student>/`` of each student to grade.
+    def _start_kernel_early(self, student: str) -> None:
+        """Start the submission's kernel now, jailed for this student, while nbgrader prepares.
 
-        Not the whole ``autograded/`` folder: it also holds the batch's private state
-        (ledger, scratch gradebooks, logs). The student folders are made now, so that
-        a kernel started before its notebook's turn can already write there.
+        Only once the student is known: the jail lets a kernel read its own student's
+        folder and nobody else's.
         """
-        students = settings.get("students")
-        if students is None:  # every student with a submission
-            submitted = self.course.submitted
-            students = sorted(p.name for p in submitted.iterdir()
-                              if p.is_dir() and not p.name.startswith(".")) if submitted.is_dir() else []
-        folders = []
-        for student in students:
+        if JAIL is not None:
             folder = self.course.autograded / student
             if student.startswith(".") or folder.resolve().parent != self.course.autograded.resolve():
-                continue  # never the state folder, never outside autograded/
-            with contextlib.suppress(OSError):
+                JAIL.student_dir = None  # never the batch's state folder, never outside autograded/
+            else:
                 folder.mkdir(parents=True, exist_ok=True)
-                folders.append(folder)
-        return folders
+                JAIL.student_dir = folder
+        if self.spare is not None and SPARE_CWD is not None:
+            SPARE.start(*self.spare, SPARE_CWD, config=self.course.config,
+                        manager_class=jailed_kernel_manager_class())
 
     def close(self):
         SPARE.shutdown()
@@ -772,6 +829,7 @@ class Worker:
         submission_dir = self.course.submission_dir(task.student, task.assignment)
         dest = self.course.autograded_dir(task.student, task.assignment)
         self._remove(dest)
+        self._start_kernel_early(task.student)
         log_path = self.course.state / "logs" / f"{task.student}--{task.assignment}.log"
         result.log = str(log_path)
 

@@ -2,20 +2,26 @@
 
 ::
 
-    python -m autograder.jail --write DIR [--write DIR ...] [--scratch DIR]
-                              [--memory BYTES] [--file-size BYTES] -- CMD ARG ...
+    python -m autograder.jail [--write DIR ...] [--scratch DIR] [--read PATH ...]
+                              [--hide DIR ...] [--bind-port PORT ...] [--memory BYTES] [--file-size BYTES]
+                              -- CMD ARG ...
 
 The launcher restricts itself with Linux Landlock, sets resource limits, then
 replaces itself with ``CMD`` (``os.execv``): the restrictions survive ``execve`` and are
 inherited by every process the command starts. What the command keeps:
 
-- reads everywhere (the kernel imports the course packages and reads the notebook's files);
+- reads everywhere, or, given ``--read``, only beneath those paths, the writable
+  folders and the system's (:func:`system_paths`: Python, the shared libraries,
+  ``/etc``, ``/dev``, ``/proc``);
 - writes only beneath the ``--write`` folders, the ``--scratch`` folder and ``/dev``
   (``/dev/null``, ``/dev/shm``). Even there it cannot make symbolic links, FIFOs or
   device nodes, so it cannot plant a link that redirects a later write by the grader;
-- the network (a kernel talks to its client over loopback TCP);
+- the network, or, given ``--bind-port``, only listening on those TCP ports (a
+  kernel binds its five ports; its client connects to them): no outgoing TCP at all;
 - signals only to processes inside its own sandbox (Landlock ABI >= 6): it cannot
-  stop or kill the grading process that started it.
+  stop or kill the grading process that started it;
+- no ``chmod`` or ``chown`` by path (a seccomp filter): it cannot make the gradebook
+  or the course's folders unreadable to the grader.
 
 ``--scratch DIR`` is a private folder for the command's ``HOME``, ``TMPDIR``,
 ``MPLCONFIGDIR`` and ``IPYTHONDIR``. ``--memory`` sets ``RLIMIT_AS``, ``--file-size``
@@ -42,6 +48,12 @@ def parse(argv):
                         help="a folder the command may write beneath (repeatable)")
     parser.add_argument("--scratch", metavar="DIR",
                         help="a private writable folder for HOME, TMPDIR, MPLCONFIGDIR and IPYTHONDIR")
+    parser.add_argument("--read", action="append", metavar="PATH",
+                        help="a file or folder the command may read (repeatable); none given: reads anywhere")
+    parser.add_argument("--hide", action="append", metavar="DIR",
+                        help="with --read: a folder the system paths must not open up (the course's)")
+    parser.add_argument("--bind-port", action="append", type=int, metavar="PORT",
+                        help="a TCP port the command may listen on (repeatable); given: no other TCP")
     parser.add_argument("--memory", type=int, metavar="BYTES", help="address-space limit (RLIMIT_AS)")
     parser.add_argument("--file-size", type=int, metavar="BYTES", help="largest file it may write (RLIMIT_FSIZE)")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD ARG ...")
@@ -67,9 +79,41 @@ def _scratch_env(scratch: str) -> None:
         os.environ[var] = path
 
 
-def apply(write, *, scratch=None, memory=None, file_size=None) -> str:
+# Folders of the system a program needs to read to start and run (never the course's).
+SYSTEM_FOLDERS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr", "/etc", "/dev", "/proc", "/sys")
+
+
+def system_paths(hide=()) -> list:
+    """What any Python program needs to read: the system folders and this Python's prefixes.
+
+    A folder that contains one of ``hide`` (the course folder, say) is replaced by its
+    entries, except the one on the way to the hidden folder, recursively: reading stays
+    allowed around the hidden folder, never inside it.
+    """
+    hide = [os.path.realpath(h) for h in hide]
+    roots = list(SYSTEM_FOLDERS) + [sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                    os.path.dirname(os.path.realpath(sys.executable))]
+    out = []
+
+    def add(path):
+        real = os.path.realpath(path)
+        if not os.path.exists(real):
+            return
+        inside = [h for h in hide if h == real or h.startswith(real.rstrip(os.sep) + os.sep)]
+        if not inside:
+            out.append(real)
+        elif os.path.isdir(real) and real not in hide:
+            for name in os.listdir(real):
+                add(os.path.join(real, name))
+
+    for root in roots:
+        add(root)
+    return sorted(set(out))
+
+
+def apply(write, *, scratch=None, memory=None, file_size=None, read=None, hide=(), bind_ports=None) -> str:
     """Restrict this process (and what it will exec); returns the Landlock description."""
-    from autograder._sandbox_child import landlock
+    from autograder._sandbox_child import forbid_mode_changes, landlock
 
     folders = [os.path.abspath(d) for d in write]
     if scratch:
@@ -83,8 +127,14 @@ def apply(write, *, scratch=None, memory=None, file_size=None) -> str:
         _set_limit(resource.RLIMIT_AS, int(memory))
     if file_size:
         _set_limit(resource.RLIMIT_FSIZE, int(file_size))
-    return landlock(folders, net=False, scoped=True, special_files=False,
-                    label=f"{len(folders)} folder(s)")
+    readable = None if read is None else list(read) + system_paths(hide=hide)
+    isolation = landlock(folders, readable=readable, net=False, bind_ports=bind_ports, scoped=True,
+                    special_files=False, label=f"{len(folders)} folder(s)",
+                    read_label=None if read is None else f"{len(read)} path(s) and the system's")
+    if isolation.startswith("Landlock"):
+        isolation += "; " + forbid_mode_changes()
+    return isolation
+
 
 
 def main(argv=None) -> None:
@@ -96,7 +146,8 @@ def main(argv=None) -> None:
             print(f"kmeans-course jail: command not found: {program}", file=sys.stderr)
             sys.exit(127)
         program = found
-    isolation = apply(args.write, scratch=args.scratch, memory=args.memory, file_size=args.file_size)
+    isolation = apply(args.write, scratch=args.scratch, memory=args.memory, file_size=args.file_size,
+                      read=args.read, hide=args.hide or (), bind_ports=args.bind_port)
     if not isolation.startswith("Landlock"):
         print(f"{WEAK_MARKER} {isolation}; the command can write anywhere this user can", file=sys.stderr)
         sys.stderr.flush()

@@ -2,7 +2,9 @@
 
 ``python -m autograder.jail`` restricts a command with Linux Landlock before it execs
 it: writes only beneath the folders it is given (plus a private scratch folder and
-``/dev``), no links or special files even there, no signals outside its sandbox.
+``/dev``), no links or special files even there, no signals outside its sandbox; with
+``--read``, reads only there and in the system; with ``--bind-port``, TCP only to
+listen on those ports; never chmod or chown by path (seccomp).
 ``kmeans-course autograde`` starts every nbgrader kernel through it. The slow test
 grades a hostile submission in a batch with honest students and checks that the
 gradebook, the other students' files, ``solutions/`` and the grading process survive.
@@ -153,18 +155,90 @@ def test_launcher_needs_a_command():
 def test_kernel_manager_puts_the_jail_in_front_of_the_kernel_command(tmp_path, monkeypatch):
     from autograder import batch_worker as bw
 
-    (tmp_path / "a").mkdir()
-    monkeypatch.setattr(bw, "JAIL", bw.KernelJail([tmp_path / "a", tmp_path / "missing"], tmp_path / "home",
-                                                  file_size=123))
+    jail = bw.KernelJail(tmp_path / "scratch", ["/pkg"], ["/course"], file_size=123)
+    jail.student_dir = tmp_path / "autograded" / "ann"
+    monkeypatch.setattr(bw, "JAIL", jail)
     km = bw.jailed_kernel_manager_class()(kernel_name="python3")
     km.connection_file = str(tmp_path / "kernel.json")
+    km.shell_port, km.iopub_port, km.stdin_port, km.hb_port, km.control_port = 5001, 5002, 5003, 5004, 5005
     km._launch_args = {}
     cmd = km.format_kernel_cmd(extra_arguments=[bw.HIST_ARG])
+    first_scratch = km.jail_scratch
     cut = cmd.index("--")
     assert cmd[:3] == [sys.executable, "-m", "autograder.jail"]
-    assert cmd[3:cut] == ["--write", str(tmp_path / "a"), "--scratch", str(tmp_path / "home"),
-                          "--file-size", "123"]  # a folder that does not exist is left out
+    assert cmd[3:cut] == ["--scratch", str(first_scratch),
+                          "--read", "/pkg", "--read", str(jail.student_dir), "--read", km.connection_file,
+                          "--hide", "/course",
+                          "--bind-port", "5001", "--bind-port", "5002", "--bind-port", "5003",
+                          "--bind-port", "5004", "--bind-port", "5005", "--bind-port", "0",
+                          "--file-size", "123"]
     assert "ipykernel_launcher" in " ".join(cmd[cut + 1:]) and cmd[-1] == bw.HIST_ARG
+    # every kernel gets a fresh private folder; the old one goes
+    assert first_scratch.parent == tmp_path / "scratch" and first_scratch.is_dir()
+    (first_scratch / "ipython" / "profile_default" / "startup" / "evil.py").write_text("import os")
+    km.format_kernel_cmd(extra_arguments=[])
+    assert km.jail_scratch != first_scratch and not first_scratch.exists()
+
+
+@needs_landlock
+def test_launcher_with_read_paths_reads_only_those_and_the_system(tmp_path):
+    course, allowed = tmp_path / "course", tmp_path / "allowed"
+    for folder in (course, allowed):
+        folder.mkdir()
+        (folder / "file.txt").write_text("x")
+    code = f"""
+import numpy
+attempt("read_allowed", lambda: open({str(allowed / 'file.txt')!r}).read())
+attempt("read_course", lambda: open({str(course / 'file.txt')!r}).read())
+attempt("list_course", lambda: os.listdir({str(course)!r}))
+attempt("read_system", lambda: open("/etc/hostname" if os.path.exists("/etc/hostname") else os.devnull).read())
+"""
+    proc = jail(["--scratch", str(tmp_path / "s"), "--read", str(allowed), "--hide", str(course)], code)
+    assert proc.returncode == 0, proc.stderr
+    assert outcomes(proc.stdout) == {"read_allowed": "ALLOWED", "read_course": "DENIED", "list_course": "DENIED",
+                                     "read_system": "ALLOWED"}
+
+
+@needs_landlock
+def test_launcher_with_bind_ports_listens_there_and_connects_nowhere(tmp_path):
+    import socket
+
+    with socket.socket() as server, socket.socket() as probe:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+        probe.close()  # a port known to be free, for the jailed command to listen on
+        code = f"""
+import socket
+def listen(port):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))
+attempt("bind_allowed", lambda: listen({free}))
+attempt("bind_other", lambda: listen({free + 1 if free < 65535 else free - 1}))
+attempt("connect_local", lambda: socket.create_connection(("127.0.0.1", {server.getsockname()[1]}), timeout=5))
+"""
+        proc = jail(["--scratch", str(tmp_path / "s"), "--bind-port", str(free)], code)
+    assert proc.returncode == 0, proc.stderr
+    if ABI < 4:
+        pytest.skip(f"Landlock ABI {ABI} < 4 has no network rules")
+    assert outcomes(proc.stdout) == {"bind_allowed": "ALLOWED", "bind_other": "DENIED", "connect_local": "DENIED"}
+
+
+@needs_landlock
+def test_launcher_forbids_chmod_and_chown_by_path(tmp_path):
+    target = tmp_path / "gradebook.db"
+    target.write_text("x")
+    mode = target.stat().st_mode
+    code = f"""
+attempt("chmod", lambda: os.chmod({str(target)!r}, 0))
+attempt("chown", lambda: os.chown({str(target)!r}, os.getuid(), os.getgid()))
+attempt("chmod_dir", lambda: os.chmod({str(tmp_path)!r}, 0))
+"""
+    proc = jail(["--scratch", str(tmp_path / "s")], code)
+    assert proc.returncode == 0, proc.stderr
+    assert outcomes(proc.stdout) == {"chmod": "DENIED", "chown": "DENIED", "chmod_dir": "DENIED"}
+    assert target.stat().st_mode == mode
 
 
 # ----------------------------------------------------------------------------- a hostile batch
@@ -180,6 +254,9 @@ def attempt(label, fn):
         print(label, "DENIED")
     except OSError as exc:
         print(label, "ERROR", type(exc).__name__)
+def _read(path):
+    with open(path, "rb") as fh:
+        print(fh.read()[:20])
 def _clobber(path):
     with open(path, "wb") as fh:
         fh.write(b"pwned")
@@ -187,12 +264,15 @@ def _append(path):
     with open(path, "a") as fh:
         fh.write('{{"key": "mal/01-toy", "status": "graded"}}\\n')
 def _scratch_gradebooks():
-    dbs = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(ROOT, "autograded", ".kmeans-course"))
-           for f in fs if f.startswith("worker-") and f.endswith(".db")]
+    scratch = os.path.join(ROOT, "autograded", ".kmeans-course", "scratch")
+    dbs = [os.path.join(scratch, f) for f in os.listdir(scratch) if f.startswith("worker-") and f.endswith(".db")]
     for db in dbs:
         _clobber(db)
     if not dbs:
         raise FileNotFoundError("no scratch gradebook found")
+def _connect(port):
+    import socket
+    socket.create_connection(("127.0.0.1", port), timeout=5).close()
 attempt("a_gradebook", lambda: _clobber(os.path.join(ROOT, "gradebook.db")))
 attempt("b_other_submission", lambda: os.remove(os.path.join(ROOT, "submitted", "ann", "01-toy", "01-toy.ipynb")))
 attempt("c_solutions", lambda: _clobber(os.path.join(ROOT, "solutions", "01-toy", "01-toy.ipynb")))
@@ -200,15 +280,23 @@ attempt("c_solutions_new", lambda: _clobber(os.path.join(ROOT, "solutions", "01-
 attempt("e_ledger", lambda: _append(os.path.join(ROOT, "autograded", ".kmeans-course", "ledger.jsonl")))
 attempt("e_scratch", _scratch_gradebooks)
 attempt("f_link", lambda: os.symlink(os.path.join(ROOT, "gradebook.db"), "01-toy.ipynb.link"))
+attempt("g_read_gradebook", lambda: _read(os.path.join(ROOT, "gradebook.db")))
+attempt("g_read_solutions", lambda: _read(os.path.join(ROOT, "solutions", "01-toy", "01-toy.ipynb")))
+attempt("g_read_other", lambda: _read(os.path.join(ROOT, "submitted", "ann", "01-toy", "01-toy.ipynb")))
+attempt("h_other_autograded", lambda: _clobber(os.path.join(ROOT, "autograded", "ann", "planted.txt")))
+attempt("h_own_folder", lambda: _clobber(os.path.join(ROOT, "autograded", "mal", "planted.txt")))
+attempt("i_chmod_gradebook", lambda: os.chmod(os.path.join(ROOT, "gradebook.db"), 0))
+attempt("i_chmod_course", lambda: os.chmod(os.path.join(ROOT, "autograded"), 0))
+attempt("j_connect", lambda: _connect({port}))
 attempt("d_kill_worker", lambda: os.kill(os.getppid(), signal.SIGKILL))
 """
 
 
-def _hostile_notebook(root: Path):
+def _hostile_notebook(root: Path, port: int):
     nb = mc.student_notebook(root, "01-toy")
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "add":
-            cell.source = HOSTILE.format(root=str(root)) + "\n" + cell.source
+            cell.source = HOSTILE.format(root=str(root), port=port) + "\n" + cell.source
     return nb
 
 
@@ -250,9 +338,16 @@ def test_hostile_submission_cannot_touch_the_course_or_kill_the_worker(toy_cours
 
     root = copy_course(toy_course, tmp_path / "hostile")
     _submit_honest(root)
-    mc.submit(root, "mal", "01-toy", _hostile_notebook(root))
-    before = _snapshot(root)
-    summary = _grade(root)
+    (root / "autograded" / "ann").mkdir(parents=True, exist_ok=True)
+    import socket
+
+    with socket.socket() as server:  # a service on this machine the kernel must not reach
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        mc.submit(root, "mal", "01-toy", _hostile_notebook(root, server.getsockname()[1]))
+        before = _snapshot(root)
+        modes = {p: os.stat(p).st_mode for p in (root / "gradebook.db", root / "autograded")}
+        summary = _grade(root)
 
     # the batch completed, every submission graded, no worker died
     records = {r["key"]: r for r in summary.records}
@@ -265,8 +360,11 @@ def test_hostile_submission_cannot_touch_the_course_or_kill_the_worker(toy_cours
                    for out in cell.get("outputs", []) if out.get("output_type") == "stream")
     got = outcomes(text)
     for label in ("a_gradebook", "b_other_submission", "c_solutions", "c_solutions_new", "e_ledger", "e_scratch",
-                  "f_link", "d_kill_worker"):
+                  "f_link", "g_read_gradebook", "g_read_solutions", "g_read_other", "h_other_autograded",
+                  "h_own_folder", "i_chmod_gradebook", "i_chmod_course", "j_connect", "d_kill_worker"):
         assert got.get(label) == "DENIED", (label, text)
+    assert {p: os.stat(p).st_mode for p in modes} == modes
+    assert not list((root / "autograded").rglob("planted.txt"))
 
     # gradebook intact, honest grades as without the hostile student
     con = sqlite3.connect(root / "gradebook.db")
