@@ -23,6 +23,7 @@ import html
 import sys
 from pathlib import Path
 
+from autograder._buildcli import BuildCommand
 from autograder.slides import (
     MATHJAX,
     BuildError,
@@ -184,46 +185,29 @@ def main(
     return index
 
 
-def _add_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("lessons", nargs="*", metavar="LESSON", help="lesson ids (default: every one in solutions/)")
-    p.add_argument("--out", default=None, help="output folder (default: ROOT/build/site)")
-    p.add_argument("--cache", default=None, help="executed-notebook cache (default: ROOT/build/executed)")
+def _own_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--version", action="append", dest="versions", choices=list(VERSIONS),
                    help="only this version (repeatable; default: both)")
-    p.add_argument("--jobs", "-j", type=int, default=2, help="notebooks executed in parallel (default: 2)")
-    p.add_argument("--timeout", type=int, default=120, help="per-cell timeout in seconds (default: 120)")
-    p.add_argument("--force", "-f", action="store_true", help="re-execute even if the cached run is current")
 
 
-def _run_args(args) -> int:
-    try:
-        main(
-            root=args.root, out=args.out, cache=args.cache, lessons=args.lessons or None,
-            versions=tuple(args.versions or VERSIONS), jobs=args.jobs, timeout=args.timeout, force=args.force,
-            quiet=getattr(args, "quiet", False),
-        )
-    except BuildError as exc:
-        print(f"site: {exc}", file=sys.stderr)
-        return 1
-    return 0
+_COMMAND = BuildCommand(
+    "site", __doc__, help="executed HTML of every lesson, both versions (build/site/)",
+    root_help="course root (the folder with solutions/ and notebooks/; default: .)",
+    own_options=_own_options,
+    build=lambda common, args: main(**common, versions=tuple(args.versions or VERSIONS)),
+    error=BuildError,
+)
 
 
 def add_parser(sub):
     """Register the `site` verb on an argparse subparsers object (whose parent parser
     defines --root and --quiet); returns the function that runs the parsed arguments."""
-    p = sub.add_parser("site", help="executed HTML of every lesson, both versions (build/site/)",
-                       description=__doc__.split("\n\n")[0])
-    _add_options(p)
-    return _run_args
+    return _COMMAND.add_parser(sub)
 
 
 def cli(argv=None) -> int:
     """Command line: python -m autograder.site [LESSON ...] [--version V] [--out DIR] [--force] ..."""
-    p = argparse.ArgumentParser(prog="python -m autograder.site", description=__doc__.split("\n\n")[0])
-    p.add_argument("--root", default=".", help="course root (the folder with solutions/ and notebooks/; default: .)")
-    p.add_argument("--quiet", "-q", action="store_true", help="print only errors")
-    _add_options(p)
-    return _run_args(p.parse_args(argv))
+    return _COMMAND.cli(argv)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder._buildcli import BuildCommand
+
 STATIC = Path(__file__).resolve().parent / "static"
 TEMPLATES = STATIC / "templates"
 VENDORED = ("reveal.js", "mathjax", "font-awesome")
@@ -425,47 +427,30 @@ def _silent(*args, **kwargs) -> None:
     pass
 
 
-def _add_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("lessons", nargs="*", metavar="LESSON", help="lesson ids (default: every one in solutions/)")
-    p.add_argument("--out", default=None, help="output folder (default: ROOT/build/slides)")
-    p.add_argument("--cache", default=None, help="executed-notebook cache (default: ROOT/build/executed)")
+def _own_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--theme", default="white", choices=THEMES, help="reveal.js theme (default: white)")
     p.add_argument("--transition", default="slide", choices=("none", "fade", "slide", "convex", "concave", "zoom"),
                    help="slide transition (default: slide)")
-    p.add_argument("--jobs", "-j", type=int, default=2, help="notebooks executed in parallel (default: 2)")
-    p.add_argument("--timeout", type=int, default=120, help="per-cell timeout in seconds (default: 120)")
-    p.add_argument("--force", "-f", action="store_true", help="re-execute even if the cached run is current")
 
 
-def _run_args(args) -> int:
-    try:
-        main(
-            root=args.root, out=args.out, cache=args.cache, lessons=args.lessons or None, theme=args.theme,
-            transition=args.transition, jobs=args.jobs, timeout=args.timeout, force=args.force,
-            quiet=getattr(args, "quiet", False),
-        )
-    except BuildError as exc:
-        print(f"slides: {exc}", file=sys.stderr)
-        return 1
-    return 0
+_COMMAND = BuildCommand(
+    "slides", __doc__, help="offline reveal.js decks of every lesson (build/slides/)",
+    root_help="course root (the folder with solutions/; default: .)",
+    own_options=_own_options,
+    build=lambda common, args: main(**common, theme=args.theme, transition=args.transition),
+    error=BuildError,
+)
 
 
 def add_parser(sub):
     """Register the `slides` verb on an argparse subparsers object (whose parent parser
     defines --root and --quiet); returns the function that runs the parsed arguments."""
-    p = sub.add_parser("slides", help="offline reveal.js decks of every lesson (build/slides/)",
-                       description=__doc__.split("\n\n")[0])
-    _add_options(p)
-    return _run_args
+    return _COMMAND.add_parser(sub)
 
 
 def cli(argv=None) -> int:
     """Command line: python -m autograder.slides [LESSON ...] [--out DIR] [--force] ..."""
-    p = argparse.ArgumentParser(prog="python -m autograder.slides", description=__doc__.split("\n\n")[0])
-    p.add_argument("--root", default=".", help="course root (the folder with solutions/; default: .)")
-    p.add_argument("--quiet", "-q", action="store_true", help="print only errors")
-    _add_options(p)
-    return _run_args(p.parse_args(argv))
+    return _COMMAND.cli(argv)
 
 
 if __name__ == "__main__":
