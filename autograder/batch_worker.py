@@ -745,6 +745,7 @@ class Worker:
         from .course import Course, ensure_path_env, make_writable_and_remove
 
         ensure_path_env()
+        become_subreaper()
         self.index = index
         self.course = Course(root)
         self.structure = structure
@@ -795,6 +796,20 @@ class Worker:
                     self.course.config.Execute else []
                 self.spare = (kernels.pop(), extra + [HIST_ARG])
 
+    def _clear_previous(self) -> str:
+        """Before a submission: no process of the previous one may still run.
+
+        A kernel is killed with its process group when it stops, but code in it can leave
+        a daemon behind (fork, ``setsid``) that would spend the next students' CPU time.
+        The worker is a child subreaper, so such orphans become its children; all of them
+        are killed here (between submissions the worker has no child of its own).
+        """
+        SPARE.shutdown()
+        stopped = stop_orphans()
+        previous, self._last_key = getattr(self, "_last_key", None), None
+        return (f"[WARNING] stopped {stopped} process(es) left running by the previous submission "
+                f"on this worker ({previous})\n") if stopped else ""
+
     def _start_kernel_early(self, student: str) -> None:
         """Start the submission's kernel now, jailed for this student, while nbgrader prepares.
 
@@ -814,6 +829,7 @@ class Worker:
 
     def close(self):
         SPARE.shutdown()
+        stop_orphans()
         with contextlib.suppress(OSError):
             self.scratch_path.unlink()
         import shutil
@@ -829,6 +845,8 @@ class Worker:
         submission_dir = self.course.submission_dir(task.student, task.assignment)
         dest = self.course.autograded_dir(task.student, task.assignment)
         self._remove(dest)
+        cleared = self._clear_previous()
+        self._last_key = task.key
         self._start_kernel_early(task.student)
         log_path = self.course.state / "logs" / f"{task.student}--{task.assignment}.log"
         result.log = str(log_path)
@@ -837,7 +855,7 @@ class Worker:
         log_text = ""
         if not reason:
             reason, log_text = self._run_nbgrader(task)
-        log_path.write_text(log_text or (reason + "\n"))
+        log_path.write_text(cleared + (log_text or (reason + "\n")))
 
         if not reason:
             from nbgrader.api import Gradebook
@@ -1005,6 +1023,58 @@ class _Watchdog:
         for child in psutil.Process().children(recursive=True):
             with contextlib.suppress(psutil.Error):
                 child.kill()
+
+
+def become_subreaper() -> bool:
+    """Make orphaned descendants of this process its children (Linux), so they can be stopped."""
+    if sys.platform != "linux":
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+
+
+def _children(pid: int) -> list:
+    """(pid, state) of the processes whose parent is ``pid`` (from /proc; none without /proc)."""
+    found = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()  # after "pid (comm) ": state, ppid, ...
+        if len(fields) > 1 and int(fields[1]) == pid:
+            found.append((int(entry), fields[0].decode()))
+    return found
+
+
+def stop_orphans(rounds: int = 20) -> int:
+    """SIGKILL every child of this process, again until none is left; returns how many."""
+    import signal
+
+    me, stopped = os.getpid(), 0
+    for _ in range(rounds):
+        children = _children(me)
+        if not children:
+            break
+        for pid, state in children:
+            if state != "Z":  # a zombie has stopped already: it only needs collecting
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+                    stopped += 1
+        time.sleep(0.02)
+        for pid, _ in children:  # collect the dead, so that they leave the process table
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, os.WNOHANG)
+    return stopped
 
 
 def _seed_matplotlib_cache(folder: Path) -> None:

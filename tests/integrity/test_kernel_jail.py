@@ -289,14 +289,36 @@ attempt("i_chmod_gradebook", lambda: os.chmod(os.path.join(ROOT, "gradebook.db")
 attempt("i_chmod_course", lambda: os.chmod(os.path.join(ROOT, "autograded"), 0))
 attempt("j_connect", lambda: _connect({port}))
 attempt("d_kill_worker", lambda: os.kill(os.getppid(), signal.SIGKILL))
+def _leave_a_daemon():  # double fork and a new session: out of the kernel's process group
+    first = os.fork()
+    if first == 0:
+        os.setsid()
+        if os.fork() == 0:
+            os.execv("/bin/sleep", ["sleep", "{daemon_seconds}"])
+        os._exit(0)
+    os.waitpid(first, 0)
+_leave_a_daemon()
 """
+DAEMON_SECONDS = "3599.271"  # how the daemon is recognised among the machine's processes
+
+
+def _daemons() -> list:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                if fh.read().split(b"\0")[:2] == [b"sleep", DAEMON_SECONDS.encode()]:
+                    found.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return found
 
 
 def _hostile_notebook(root: Path, port: int):
     nb = mc.student_notebook(root, "01-toy")
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "add":
-            cell.source = HOSTILE.format(root=str(root), port=port) + "\n" + cell.source
+            cell.source = HOSTILE.format(root=str(root), port=port, daemon_seconds=DAEMON_SECONDS) + "\n" + cell.source
     return nb
 
 
@@ -364,6 +386,7 @@ def test_hostile_submission_cannot_touch_the_course_or_kill_the_worker(toy_cours
                   "h_own_folder", "i_chmod_gradebook", "i_chmod_course", "j_connect", "d_kill_worker"):
         assert got.get(label) == "DENIED", (label, text)
     assert {p: os.stat(p).st_mode for p in modes} == modes
+    assert not _daemons(), "a process left behind by the submission outlived the batch"
     assert not list((root / "autograded").rglob("planted.txt"))
 
     # gradebook intact, honest grades as without the hostile student
