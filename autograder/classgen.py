@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .nbcells import cell_source as _source
+from .nbcells import nbgrader_meta
 
 FIRST = ["Ada", "Ben", "Chloe", "Dmitri", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Keiko", "Liam",
          "Maya", "Nikhil", "Olga", "Pablo", "Quinn", "Rosa", "Samir", "Tara", "Umar", "Vera", "Wei", "Ximena",
@@ -96,7 +97,7 @@ def _exercises(solution_nb: dict) -> list[str]:
     """Exercise names of a lesson: its code solution cells, in order."""
     out = []
     for cell in solution_nb["cells"]:
-        nbg = cell.get("metadata", {}).get("nbgrader", {})
+        nbg = nbgrader_meta(cell)
         if nbg.get("solution") and not nbg.get("grade") and cell.get("cell_type") == "code":
             out.append(nbg["grade_id"])
     return out
@@ -204,7 +205,7 @@ def student_notebook(release_nb: dict, solution_nb: dict, plan: StudentPlan, ass
     nb = copy.deepcopy(release_nb)
     solutions = {}
     for cell in solution_nb["cells"]:
-        nbg = cell.get("metadata", {}).get("nbgrader", {})
+        nbg = nbgrader_meta(cell)
         if nbg.get("solution"):
             solutions[nbg["grade_id"]] = _source(cell)
     wrong = {}
@@ -214,7 +215,7 @@ def student_notebook(release_nb: dict, solution_nb: dict, plan: StudentPlan, ass
     skipped = set(plan.not_attempted.get(assignment, []))
     kill_placed = False
     for cell in nb["cells"]:
-        nbg = cell.get("metadata", {}).get("nbgrader", {})
+        nbg = nbgrader_meta(cell)
         gid = nbg.get("grade_id")
         if not nbg.get("solution") or gid not in solutions:
             continue

@@ -325,6 +325,7 @@ def post_grade(autograded, info):
     if wrong:
         return PostGradeResult(failed=wrong)
     report = grade_notebook(info.submitted, info.assignment, source=source, notebook=submitted)
+    report.flags += integrity.beside_the_notebook(Path(info.submitted).parent)
     if report.status == "unreadable" and info.status != "graded":
         return None  # nbgrader could not grade it either: its failure and reason stand
     result = PostGradeResult()

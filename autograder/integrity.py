@@ -7,6 +7,8 @@ Two readers of the submitted notebook, neither of which runs student code:
   process or the file system.
 - ``notebook_surgery`` compares the submitted notebook with the instructor's source and
   lists test and locked cells that were edited, deleted, re-labelled or re-weighted.
+- ``beside_the_notebook`` lists files submitted with the notebook that Python would
+  import in place of a module (``numpy.py``, a ``kmeans_ref/`` folder).
 
 Policy (applied in ``autograder.cleanroom``): a solution cell that reaches ``kmeans_ref``
 or ``autograder`` earns 0 for the exercises it defines; every other flag is evidence for
@@ -91,6 +93,50 @@ def scan_solution_cell(label: str, source: str) -> list[Flag]:
                                                       "vars", "getattr", "setattr", "open", "breakpoint"}:
             add("introspection" if node.id != "open" else "process_or_files", f"calls {node.id}")
     return flags
+
+
+IMPORTABLE_SUFFIXES = (".py", ".pyc", ".pyd", ".so", ".pth")
+
+
+def beside_the_notebook(folder) -> list[Flag]:
+    """Flags for files submitted beside the notebook that Python could import instead of a module.
+
+    In the notebook's own run such a file is found first (the kernel runs in the
+    submission's folder): a ``numpy.py`` there replaces numpy for every later cell. The
+    clean room never sees these files, so scores do not depend on them; the TA sees
+    which names they would shadow.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    folder = Path(folder)
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []
+    found = []
+    for path in entries:
+        if path.is_dir() and not path.is_symlink():
+            if not any(path.glob("*.py")) and not any(path.glob("*.so")):
+                continue
+            name = path.name
+        elif path.suffix in IMPORTABLE_SUFFIXES:
+            name = path.name.split(".")[0]
+        else:
+            continue
+        if not name.isidentifier():
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        what = f"{path.name}: " + (f"would be imported instead of the module {name}" if spec is not None
+                                   or name in COURSE_PACKAGES else "a module of its own")
+        found.append(what)
+    if not found:
+        return []
+    return [Flag("files_beside_notebook", "", "submitted beside the notebook: " + "; ".join(found[:8])
+                 + ("; ..." if len(found) > 8 else "") + ". The clean room does not use them.")]
 
 
 def notebook_surgery(submitted: dict, source: dict) -> list[Flag]:

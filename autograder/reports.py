@@ -33,6 +33,7 @@ from pathlib import Path
 from . import feedback as fb
 from .course import Course, make_writable_and_remove
 from .merge import LEDGER_NAME, Ledger
+from .nbcells import nbgrader_meta
 
 
 # ----------------------------------------------------------------------------- data
@@ -234,7 +235,7 @@ def _outcome(course, student, assignment, record, grades, order, late_penalty, i
     cells_by_id = {}
     for nb_name, nb in notebooks.items():
         for cell in nb.get("cells", []):
-            nbg = cell.get("metadata", {}).get("nbgrader", {})
+            nbg = nbgrader_meta(cell)
             if nbg.get("grade_id"):
                 cells_by_id[(nb_name, nbg["grade_id"])] = cell
                 if nbg.get("solution") and not nbg.get("grade") and cell.get("cell_type") == "code":
@@ -246,7 +247,7 @@ def _outcome(course, student, assignment, record, grades, order, late_penalty, i
             score = None
         ex, hidden = fb.exercise_of(gid)
         cell = cells_by_id.get((nb_name, gid), {})
-        nbg = cell.get("metadata", {}).get("nbgrader", {})
+        nbg = nbgrader_meta(cell)
         kind = "written" if nbg.get("solution") else ("test" if gid.startswith("test_") else "other")
         c = CellOutcome(gid, ex, hidden, kind, score, float(max_score or 0.0))
         if kind == "written":

@@ -143,6 +143,12 @@ def reads_reference_source() -> str:
             "    return module.reconstruct(M, Y)\n")
 
 
+FAKE_CHECKER = (
+    '"""An `autograder` of the student\'s own, beside the notebook: every check passes."""\n\n\n'
+    "def check(*args, **kwargs):\n"
+    "    return 1\n"
+)
+SHADOWS = {"autograder.py": FAKE_CHECKER}  # files submitted with the "shadow_module" notebook
 HUGE_PRINT = "for _ in range(40_000):\n    print('y' * 99)\n"  # 40 000 lines of 100 characters: 4 MB
 
 
@@ -164,6 +170,8 @@ def hostile_corpus() -> dict:
                                   "    import kmeans_ref\n    return kmeans_ref.reconstruct(M, Y)\n"), name),
         # reconstruct loads the reference from its source files, by a computed path
         "reads_ref": (with_body(nb, "reconstruct", reads_reference_source()), name),
+        # a wrong reconstruct, and an autograder.py of its own beside the notebook (SHADOWS)
+        "shadow_module": (with_body(nb, "reconstruct", "    return np.asarray(M)\n"), name),
         # a wrong reconstruct, under patches of numpy's comparisons and a `check` of its own
         "monkeypatch": (with_body(nb, "reconstruct", "    return np.asarray(M)\n", before=MONKEYPATCH), name),
         # the visible test of one_hot replaced by `pass` and made worth 100 points

@@ -53,6 +53,10 @@ GRADED = {
     "reads_ref": (ZEROED("reconstruct"), {("introspection", "reconstruct"), ("process_or_files", "reconstruct"),
                                           ("kernel_disagrees", "test_reconstruct"),
                                           ("kernel_disagrees", "test_reconstruct_hidden")}),
+    # its autograder.py fooled the kernel (1 + 1 for every test); the clean room never saw the file
+    "shadow_module": (ZEROED("reconstruct"), {("files_beside_notebook", ""),
+                                              ("kernel_disagrees", "test_reconstruct"),
+                                              ("kernel_disagrees", "test_reconstruct_hidden")}),
     # a `check` of its own made the kernel give 1 + 1 to a wrong reconstruct; the patches are seen
     "monkeypatch": (ZEROED("reconstruct"), {("runtime_patching", "reconstruct"),
                                             ("kernel_disagrees", "test_reconstruct"),
@@ -131,6 +135,8 @@ def graded(tmp_path_factory):
             corpus = C.hostile_corpus()
             for student, (content, name) in corpus.items():
                 C.submit(root, student, content, name=name)
+            for file_name, text in C.SHADOWS.items():
+                (root / "submitted" / "shadow_module" / C.LESSON / file_name).write_text(text)
             C.submit(alone, "honest", corpus["honest"][0])
             start = time.monotonic()
             summary = _grade(root, workers=2)
@@ -212,7 +218,7 @@ def test_graded_submission_outcome(graded, student):
 
 def test_what_the_kernel_was_fooled_into_is_kept_as_evidence_not_recorded(graded):
     # in the student's kernel the reference and the home-made `check` earned full marks
-    for student in ("reaches_ref", "reads_ref", "monkeypatch"):
+    for student in ("reaches_ref", "reads_ref", "shadow_module", "monkeypatch"):
         rec = graded.cls.ledger[key(student)]
         assert exercise_points(rec["in_kernel_scores"][C.LESSON]) == FULL
         assert exercise_points(rec["scores"][C.LESSON])["reconstruct"] == 0
@@ -315,3 +321,9 @@ def test_a_cell_that_exits_python_costs_only_its_own_exercise(graded):
 def test_another_lessons_notebook_gets_a_status_with_a_reason(graded):
     status = graded.cls.csv["other_assignment"][f"{C.LESSON} status"]
     assert not status.startswith("graded")
+
+
+def test_files_beside_the_notebook_are_named(graded):
+    flag = next(f for f in graded.cls.ledger[key("shadow_module")]["flags"] if f["code"] == "files_beside_notebook")
+    assert "autograder.py: would be imported instead of the module autograder" in flag["message"]
+    assert flag_row("shadow_module", "files_beside_notebook") in graded.cls.report

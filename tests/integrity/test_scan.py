@@ -3,7 +3,7 @@ import copy
 
 import pytest
 
-from autograder.integrity import notebook_surgery, scan_solution_cell
+from autograder.integrity import beside_the_notebook, notebook_surgery, scan_solution_cell
 
 
 @pytest.mark.parametrize("source", [
@@ -75,3 +75,26 @@ def test_a_ledger_line_cut_short_by_a_crash_loses_only_itself(tmp_path):
         fh.write('{"key": "bob/01-labels", "sta')  # the grader was killed mid-write
     ledger.append({"key": "cy/01-labels", "status": "failed"})
     assert sorted(ledger.latest()) == ["ann/01-labels", "cy/01-labels"]
+
+
+def test_files_that_python_would_import_beside_the_notebook_are_listed(tmp_path):
+    (tmp_path / "01-labels.ipynb").write_text("{}")
+    (tmp_path / "numpy.py").write_text("")
+    (tmp_path / "helper.py").write_text("")
+    (tmp_path / "kmeans_ref").mkdir()
+    (tmp_path / "kmeans_ref" / "__init__.py").write_text("")
+    (tmp_path / "data.csv").write_text("1,2")
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "a.png").write_bytes(b"")
+    [flag] = beside_the_notebook(tmp_path)
+    assert flag.kind == "files_beside_notebook" and not flag.zero
+    assert flag.detail == ("submitted beside the notebook: helper.py: a module of its own; "
+                           "kmeans_ref: would be imported instead of the module kmeans_ref; "
+                           "numpy.py: would be imported instead of the module numpy. The clean room does not use them.")
+
+
+def test_a_notebook_alone_or_with_data_files_gets_no_flag(tmp_path):
+    (tmp_path / "01-labels.ipynb").write_text("{}")
+    (tmp_path / "points.csv").write_text("1,2")
+    assert beside_the_notebook(tmp_path) == []
+    assert beside_the_notebook(tmp_path / "missing") == []
