@@ -214,6 +214,30 @@ _FS_REFER, _FS_TRUNCATE = 1 << 13, 1 << 14
 _SPECIAL_FILES = _FS_MAKE_CHAR | _FS_MAKE_FIFO | _FS_MAKE_BLOCK | _FS_MAKE_SYM
 
 
+def process_limit(more: int) -> int:
+    """An RLIMIT_NPROC that lets this user start ``more`` processes or threads beyond those running now.
+
+    The limit counts every process and thread of the user, so it is set relative to the
+    present count: a fork bomb stops after ``more`` (the superuser is not bound by it).
+    """
+    uid, count = os.getuid(), 0
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return more
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as fh:
+                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+            if int(fields["Uid"].split()[0]) == uid:
+                count += int(fields.get("Threads", "1"))
+        except (OSError, ValueError, KeyError, IndexError):
+            continue
+    return count + more
+
+
 def landlock_abi():
     """The kernel's Landlock ABI version (0: unavailable or not a supported platform)."""
     import ctypes
@@ -328,14 +352,22 @@ def landlock(writable, *, readable=None, net=True, bind_ports=None, scoped=True,
     return f"Landlock ABI {abi}: " + ", ".join(parts)
 
 
-def python_files() -> list:
-    """What the student's code may read: Python's standard library, numpy, the shared libraries.
+def _course_entry(name: str) -> bool:
+    """Whether a site-packages entry belongs to the course (its packages, their metadata, editable finders)."""
+    name = name.lower().replace("-", "_")
+    return any(part in name for part in ("kmeans_ref", "autograder", "kmeans_course"))
 
-    Not site-packages (the course packages may be installed there) nor anything of the
-    course folder: the reference's source, the solutions and the gradebook stay unreadable,
-    so no route at run time (an ``open`` on a computed path, an ``exec`` of what it read)
-    reaches them. Called after numpy is imported and before any student code runs.
+
+def python_files() -> list:
+    """What the student's code may read: Python's standard library, the installed libraries
+    (numpy, matplotlib, ...) and the shared libraries.
+
+    Nothing of the course: its packages are left out even when installed in site-packages,
+    and the course folder (the reference's source, the solutions, the gradebook) is never
+    listed, so no route at run time (an ``open`` on a computed path, an ``exec`` of what it
+    read) reaches them. Called before any student code runs.
     """
+    import site
     import sysconfig
 
     hidden = {"site-packages", "dist-packages"}
@@ -344,10 +376,11 @@ def python_files() -> list:
         folder = sysconfig.get_paths().get(key)
         if folder and os.path.isdir(folder):
             paths.update(os.path.join(folder, name) for name in os.listdir(folder) if name not in hidden)
-    np = sys.modules.get("numpy")
-    if np is not None:
-        package = os.path.dirname(np.__file__)
-        paths.update({package, package + ".libs"})
+    libraries = {sysconfig.get_paths().get("purelib"), sysconfig.get_paths().get("platlib")}
+    libraries.update(getattr(site, "getsitepackages", lambda: [])())
+    for folder in filter(None, libraries):
+        if os.path.isdir(folder):
+            paths.update(os.path.join(folder, name) for name in os.listdir(folder) if not _course_entry(name))
     # Shared libraries already mapped (and their folders, for the ones loaded later,
     # like libcrypto under hashlib), except those inside a site-packages folder.
     try:
@@ -358,7 +391,8 @@ def python_files() -> list:
     for path in mapped:
         if path.startswith("/") and ".so" in os.path.basename(path):
             inside = any(part in hidden for part in path.split(os.sep))
-            paths.add(path if inside else os.path.dirname(path))
+            if not _course_entry(path):
+                paths.add(path if inside else os.path.dirname(path))
     paths.update({"/dev/null", "/dev/urandom", "/dev/zero"})
     return sorted(p for p in paths if os.path.exists(p))
 
@@ -528,7 +562,7 @@ def serve(fd_in, fd_out):
     import numpy  # noqa: F401  (loaded before student code, like the notebook's setup)
     import numpy.testing  # noqa: F401  (so that a patch of it is seen: 25 ms)
 
-    isolation = landlock([os.getcwd()], readable=python_files(), read_label="Python's and numpy's files")
+    isolation = landlock([os.getcwd()], readable=python_files(), read_label="Python's and its libraries' files")
     if isolation.startswith("Landlock"):
         isolation += "; " + forbid_mode_changes()
 

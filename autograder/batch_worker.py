@@ -377,6 +377,7 @@ class KernelJail:
             cmd += ["--memory", str(int(self.memory))]
         if self.file_size:
             cmd += ["--file-size", str(int(self.file_size))]
+        cmd += ["--processes", str(KERNEL_PROCESSES)]
         return cmd + ["--"]
 
 
@@ -396,6 +397,8 @@ def kernel_reads(course_root: Path) -> list:
 JAIL: Optional[KernelJail] = None
 # Largest file a jailed kernel may write.
 KERNEL_FILE_SIZE = 256 * 1024 * 1024
+# Processes and threads a jailed kernel may start (a kernel itself runs about ten threads).
+KERNEL_PROCESSES = 256
 
 
 def _jailed_kernel_manager_class():
@@ -1056,12 +1059,13 @@ def _children(pid: int) -> list:
     return found
 
 
-def stop_orphans(rounds: int = 20) -> int:
-    """SIGKILL every child of this process, again until none is left; returns how many."""
+def stop_orphans(seconds: float = 10.0) -> int:
+    """SIGKILL every child of this process, again until none is left (or ``seconds`` pass); returns how many."""
     import signal
 
     me, stopped = os.getpid(), 0
-    for _ in range(rounds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         children = _children(me)
         if not children:
             break

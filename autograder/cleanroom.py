@@ -19,7 +19,7 @@ Grading policy, applied in ``grade_notebook``:
 5. What the code did while it ran is evidence, not a penalty: replacing functions of
    numpy, math or builtins (``runtime_patching``) and returning objects that are not
    numbers or arrays (``not_plain_data``, which the checks reject anyway) are flagged.
-   The sandbox can read only Python's and numpy's files, so code that loads the
+   The sandbox can read only Python's and its libraries' files, so code that loads the
    reference from its source files at run time simply fails.
 
 Example

@@ -25,8 +25,9 @@ inherited by every process the command starts. What the command keeps:
 
 ``--scratch DIR`` is a private folder for the command's ``HOME``, ``TMPDIR``,
 ``MPLCONFIGDIR`` and ``IPYTHONDIR``. ``--memory`` sets ``RLIMIT_AS``, ``--file-size``
-``RLIMIT_FSIZE`` (a larger write fails with ``OSError: File too large``); core dumps
-are always off. Where Landlock is unavailable the command still runs, without the
+``RLIMIT_FSIZE`` (a larger write fails with ``OSError: File too large``), ``--processes``
+``RLIMIT_NPROC`` (so many more processes and threads than the user runs now); core
+dumps are always off. Where Landlock is unavailable the command still runs, without the
 file-system restrictions, and the launcher says so once on stderr (a line starting
 with :data:`WEAK_MARKER`).
 """
@@ -56,6 +57,8 @@ def parse(argv):
                         help="a TCP port the command may listen on (repeatable); given: no other TCP")
     parser.add_argument("--memory", type=int, metavar="BYTES", help="address-space limit (RLIMIT_AS)")
     parser.add_argument("--file-size", type=int, metavar="BYTES", help="largest file it may write (RLIMIT_FSIZE)")
+    parser.add_argument("--processes", type=int, metavar="N",
+                        help="processes and threads it may start beyond this user's present ones (RLIMIT_NPROC)")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD ARG ...")
     args = parser.parse_args(argv)
     if args.command and args.command[0] == "--":
@@ -111,9 +114,10 @@ def system_paths(hide=()) -> list:
     return sorted(set(out))
 
 
-def apply(write, *, scratch=None, memory=None, file_size=None, read=None, hide=(), bind_ports=None) -> str:
+def apply(write, *, scratch=None, memory=None, file_size=None, read=None, hide=(), bind_ports=None,
+          processes=None) -> str:
     """Restrict this process (and what it will exec); returns the Landlock description."""
-    from autograder._sandbox_child import forbid_mode_changes, landlock
+    from autograder._sandbox_child import forbid_mode_changes, landlock, process_limit
 
     folders = [os.path.abspath(d) for d in write]
     if scratch:
@@ -127,6 +131,8 @@ def apply(write, *, scratch=None, memory=None, file_size=None, read=None, hide=(
         _set_limit(resource.RLIMIT_AS, int(memory))
     if file_size:
         _set_limit(resource.RLIMIT_FSIZE, int(file_size))
+    if processes:
+        _set_limit(resource.RLIMIT_NPROC, process_limit(int(processes)))
     readable = None if read is None else list(read) + system_paths(hide=hide)
     isolation = landlock(folders, readable=readable, net=False, bind_ports=bind_ports, scoped=True,
                     special_files=False, label=f"{len(folders)} folder(s)",
@@ -147,7 +153,8 @@ def main(argv=None) -> None:
             sys.exit(127)
         program = found
     isolation = apply(args.write, scratch=args.scratch, memory=args.memory, file_size=args.file_size,
-                      read=args.read, hide=args.hide or (), bind_ports=args.bind_port)
+                      read=args.read, hide=args.hide or (), bind_ports=args.bind_port,
+                      processes=args.processes)
     if not isolation.startswith("Landlock"):
         print(f"{WEAK_MARKER} {isolation}; the command can write anywhere this user can", file=sys.stderr)
         sys.stderr.flush()

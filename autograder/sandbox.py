@@ -49,6 +49,7 @@ class Limits:
     cpu_seconds: int = 300  # CPU time of the whole child (RLIMIT_CPU)
     memory_bytes: int = 2 * 1024**3  # address space (RLIMIT_AS)
     file_bytes: int = 16 * 1024**2  # largest file it may write (RLIMIT_FSIZE)
+    processes: int = 64  # processes and threads beyond the user's present ones (RLIMIT_NPROC)
 
 
 class SandboxError(Exception):
@@ -96,11 +97,17 @@ def _foreign_types(value, depth: int = 0) -> list:
 
 
 def _set_limits(limits: Limits) -> Callable[[], None]:
+    # counted here, not in the forked child (where only async-signal-safe work belongs)
+    hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+    nproc = wire.process_limit(limits.processes)
+    nproc = nproc if hard == resource.RLIM_INFINITY else min(nproc, hard)
+
     def apply():
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, hard))
 
     return apply
 

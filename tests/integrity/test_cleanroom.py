@@ -44,6 +44,19 @@ def test_the_instructor_solution_earns_every_point(tmp_path):
     assert report.flags == []
 
 
+@pytest.mark.parametrize("lesson", sorted(p.name for p in SOLUTIONS.iterdir() if (p / f"{p.name}.ipynb").is_file()))
+def test_every_lessons_solution_runs_cleanly_and_earns_every_point(lesson):
+    """The whole setup cell runs in the clean room (matplotlib, IPython, the lesson's
+    reference functions): a cell error there would silently cost later exercises."""
+    from autograder import EXERCISES
+
+    report = grade_notebook(SOLUTIONS / lesson / f"{lesson}.ipynb", lesson)
+    assert report.cell_errors == []
+    expected = sum(sum(POINTS[name]) for name, info in EXERCISES.items() if info.lesson == lesson)
+    assert report.total == report.possible == expected > 0
+    assert report.flags == []
+
+
 RECONSTRUCT_SIGNATURE = 'def reconstruct(M, Y):\n    """Replace each observation by its centroid."""\n'
 
 

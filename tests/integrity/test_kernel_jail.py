@@ -171,7 +171,7 @@ def test_kernel_manager_puts_the_jail_in_front_of_the_kernel_command(tmp_path, m
                           "--hide", "/course",
                           "--bind-port", "5001", "--bind-port", "5002", "--bind-port", "5003",
                           "--bind-port", "5004", "--bind-port", "5005", "--bind-port", "0",
-                          "--file-size", "123"]
+                          "--file-size", "123", "--processes", str(bw.KERNEL_PROCESSES)]
     assert "ipykernel_launcher" in " ".join(cmd[cut + 1:]) and cmd[-1] == bw.HIST_ARG
     # every kernel gets a fresh private folder; the old one goes
     assert first_scratch.parent == tmp_path / "scratch" and first_scratch.is_dir()
@@ -223,6 +223,24 @@ attempt("connect_local", lambda: socket.create_connection(("127.0.0.1", {server.
     if ABI < 4:
         pytest.skip(f"Landlock ABI {ABI} < 4 has no network rules")
     assert outcomes(proc.stdout) == {"bind_allowed": "ALLOWED", "bind_other": "DENIED", "connect_local": "DENIED"}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="the superuser is not bound by RLIMIT_NPROC")
+def test_launcher_bounds_the_processes_a_command_may_start(tmp_path):
+    code = """
+import threading, time
+started = 0
+try:
+    for _ in range(200):
+        threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
+        started += 1
+except RuntimeError:
+    pass
+print("started", started)
+"""
+    proc = jail(["--scratch", str(tmp_path / "s"), "--processes", "20"], code)
+    assert proc.returncode == 0, proc.stderr
+    assert 0 < int(outcomes(proc.stdout)["started"]) <= 20
 
 
 @needs_landlock
