@@ -335,13 +335,16 @@ class KernelJail:
       or any other student's files, so none of them can leak into its output;
     - it may listen on its five TCP ports and connect nowhere: no other kernel, no
       service on the machine, nothing outside it;
-    - it cannot make links or special files, nor signal the worker.
+    - it cannot make links or special files, change modes, nor signal the worker;
+    - ``unset``: environment variables it does not get (the course secret, when the
+      clean room scores: hidden cases must not leak through a kernel's output).
 
     ``None`` (the module's default, :data:`JAIL`): kernels start as stock nbgrader starts them.
     """
 
-    def __init__(self, scratch_root, read=(), hide=(), *, memory=None, file_size=None):
+    def __init__(self, scratch_root, read=(), hide=(), *, memory=None, file_size=None, unset=()):
         self.scratch_root = Path(scratch_root)
+        self.unset = list(unset)
         self.read = [str(p) for p in read]
         self.hide = [str(h) for h in hide]
         self.memory = memory
@@ -378,6 +381,8 @@ class KernelJail:
         if self.file_size:
             cmd += ["--file-size", str(int(self.file_size))]
         cmd += ["--processes", str(KERNEL_PROCESSES)]
+        for var in self.unset:
+            cmd += ["--unset", var]
         return cmd + ["--"]
 
 
@@ -780,8 +785,14 @@ class Worker:
         self.isolation_flag = None
         if settings.get("jail_kernels", True):
             hide = {str(self.course.root.resolve()), str(Path(__file__).resolve().parents[1])}
+            # With clean-room scores the kernel's own results only serve as evidence, so it
+            # does not get the course secret: nothing it prints can give the secret away.
+            from .secret import ENV_VAR
+
+            clean_room = settings.get("post_grade") == "autograder.cleanroom:post_grade"
             JAIL = KernelJail(self.kernel_home, kernel_reads(self.course.root), sorted(hide),
-                              memory=settings.get("kernel_memory"), file_size=KERNEL_FILE_SIZE)
+                              memory=settings.get("kernel_memory"), file_size=KERNEL_FILE_SIZE,
+                              unset=[ENV_VAR] if clean_room else [])
             from ._sandbox_child import landlock_abi
 
             if landlock_abi() < 1:

@@ -3,7 +3,7 @@
 ::
 
     python -m autograder.jail [--write DIR ...] [--scratch DIR] [--read PATH ...]
-                              [--hide DIR ...] [--bind-port PORT ...] [--memory BYTES] [--file-size BYTES]
+                              [--hide DIR ...] [--bind-port PORT ...] [--unset VAR ...] [--memory BYTES] [--file-size BYTES]
                               -- CMD ARG ...
 
 The launcher restricts itself with Linux Landlock, sets resource limits, then
@@ -12,7 +12,7 @@ inherited by every process the command starts. What the command keeps:
 
 - reads everywhere, or, given ``--read``, only beneath those paths, the writable
   folders and the system's (:func:`system_paths`: Python, the shared libraries,
-  ``/etc``, ``/dev``, ``/proc``);
+  ``/etc``, ``/dev``, and of ``/proc`` only the process's own files);
 - writes only beneath the ``--write`` folders, the ``--scratch`` folder and ``/dev``
   (``/dev/null``, ``/dev/shm``). Even there it cannot make symbolic links, FIFOs or
   device nodes, so it cannot plant a link that redirects a later write by the grader;
@@ -55,6 +55,8 @@ def parse(argv):
                         help="with --read: a folder the system paths must not open up (the course's)")
     parser.add_argument("--bind-port", action="append", type=int, metavar="PORT",
                         help="a TCP port the command may listen on (repeatable); given: no other TCP")
+    parser.add_argument("--unset", action="append", default=[], metavar="VAR",
+                        help="an environment variable the command must not see (repeatable)")
     parser.add_argument("--memory", type=int, metavar="BYTES", help="address-space limit (RLIMIT_AS)")
     parser.add_argument("--file-size", type=int, metavar="BYTES", help="largest file it may write (RLIMIT_FSIZE)")
     parser.add_argument("--processes", type=int, metavar="N",
@@ -83,7 +85,11 @@ def _scratch_env(scratch: str) -> None:
 
 
 # Folders of the system a program needs to read to start and run (never the course's).
-SYSTEM_FOLDERS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr", "/etc", "/dev", "/proc", "/sys")
+SYSTEM_FOLDERS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr", "/etc", "/dev", "/sys")
+# Of /proc, only the process itself and the machine-wide figures: other processes' files
+# (the grader's environment, its command line) stay unreadable.
+PROC_PATHS = ("/proc/self", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/proc/loadavg", "/proc/uptime",
+              "/proc/version", "/proc/sys", "/proc/filesystems", "/proc/mounts")
 
 
 def system_paths(hide=()) -> list:
@@ -111,6 +117,8 @@ def system_paths(hide=()) -> list:
 
     for root in roots:
         add(root)
+    # /proc/self resolves to this process now, which is the command once it is exec'd
+    out += [os.path.realpath(p) if p == "/proc/self" else p for p in PROC_PATHS if os.path.exists(p)]
     return sorted(set(out))
 
 
@@ -158,6 +166,8 @@ def main(argv=None) -> None:
     if not isolation.startswith("Landlock"):
         print(f"{WEAK_MARKER} {isolation}; the command can write anywhere this user can", file=sys.stderr)
         sys.stderr.flush()
+    for var in args.unset:
+        os.environ.pop(var, None)
     import signal
 
     # as a freshly started process would have them (Python ignores these two)

@@ -306,6 +306,8 @@ attempt("h_own_folder", lambda: _clobber(os.path.join(ROOT, "autograded", "mal",
 attempt("i_chmod_gradebook", lambda: os.chmod(os.path.join(ROOT, "gradebook.db"), 0))
 attempt("i_chmod_course", lambda: os.chmod(os.path.join(ROOT, "autograded"), 0))
 attempt("j_connect", lambda: _connect({port}))
+attempt("k_worker_environ", lambda: _read("/proc/%d/environ" % os.getppid()))
+print("secret_seen", os.environ.get("KMEANS_COURSE_SECRET", "no"))
 attempt("d_kill_worker", lambda: os.kill(os.getppid(), signal.SIGKILL))
 def _leave_a_daemon():  # double fork and a new session: out of the kernel's process group
     first = os.fork()
@@ -353,7 +355,8 @@ def _snapshot(root: Path) -> dict:
 def _grade(root: Path):
     from autograder import batch
 
-    return batch.main(root=root, workers=2, progress=False, quiet=True)
+    return batch.main(root=root, workers=2, progress=False, quiet=True,
+                      post_grade="autograder.cleanroom:post_grade")
 
 
 @pytest.fixture(scope="module")
@@ -370,7 +373,8 @@ def _submit_honest(root: Path) -> None:
 @pytest.mark.slow
 @needs_landlock
 @needs_scoping
-def test_hostile_submission_cannot_touch_the_course_or_kill_the_worker(toy_course, tmp_path):
+def test_hostile_submission_cannot_touch_the_course_or_kill_the_worker(toy_course, tmp_path, monkeypatch):
+    monkeypatch.setenv("KMEANS_COURSE_SECRET", "a secret the kernel must not see")
     honest = copy_course(toy_course, tmp_path / "honest")
     _submit_honest(honest)
     baseline = _grade(honest)
@@ -401,8 +405,10 @@ def test_hostile_submission_cannot_touch_the_course_or_kill_the_worker(toy_cours
     got = outcomes(text)
     for label in ("a_gradebook", "b_other_submission", "c_solutions", "c_solutions_new", "e_ledger", "e_scratch",
                   "f_link", "g_read_gradebook", "g_read_solutions", "g_read_other", "h_other_autograded",
-                  "h_own_folder", "i_chmod_gradebook", "i_chmod_course", "j_connect", "d_kill_worker"):
+                  "h_own_folder", "i_chmod_gradebook", "i_chmod_course", "j_connect", "k_worker_environ",
+                  "d_kill_worker"):
         assert got.get(label) == "DENIED", (label, text)
+    assert got["secret_seen"] == "no"  # scored by the clean room: the kernel never holds the secret
     assert {p: os.stat(p).st_mode for p in modes} == modes
     assert not _daemons(), "a process left behind by the submission outlived the batch"
     assert not list((root / "autograded").rglob("planted.txt"))
