@@ -121,6 +121,8 @@ class SubmissionInfo:
     max_scores: dict  # grade_id -> points
     status: str  # "graded" or "failed" (before the hook)
     reason: str = ""
+    # False when the kernel ran without the course secret, so its hidden cases were not the real ones
+    kernel_had_secret: bool = True
 
 
 @dataclass
@@ -783,6 +785,7 @@ class Worker:
         make_writable_and_remove(self.kernel_home)
         self.kernel_home.mkdir(mode=0o700)
         self.isolation_flag = None
+        self.kernel_had_secret = True
         if settings.get("jail_kernels", True):
             hide = {str(self.course.root.resolve()), str(Path(__file__).resolve().parents[1])}
             # With clean-room scores the kernel's own results only serve as evidence, so it
@@ -790,9 +793,11 @@ class Worker:
             from .secret import ENV_VAR
 
             clean_room = settings.get("post_grade") == "autograder.cleanroom:post_grade"
+            withhold = clean_room and bool(os.environ.get(ENV_VAR))
+            self.kernel_had_secret = not withhold
             JAIL = KernelJail(self.kernel_home, kernel_reads(self.course.root), sorted(hide),
                               memory=settings.get("kernel_memory"), file_size=KERNEL_FILE_SIZE,
-                              unset=[ENV_VAR] if clean_room else [])
+                              unset=[ENV_VAR] if withhold else [])
             from ._sandbox_child import landlock_abi
 
             if landlock_abi() < 1:
@@ -971,7 +976,7 @@ class Worker:
                 submitted=submission_dir / f"{name}.ipynb",
                 autograded=autograded if autograded.exists() else None,
                 scores={gid: g["auto_score"] for gid, g in grades.items()}, max_scores=max_scores,
-                status=result.status, reason=result.reason)
+                status=result.status, reason=result.reason, kernel_had_secret=self.kernel_had_secret)
             try:
                 answer = self.hook(info.autograded, info)
             except Exception as exc:  # a broken hook must not lose the in-kernel grades

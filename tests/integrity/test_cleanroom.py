@@ -189,3 +189,26 @@ def test_another_lessons_notebook_is_named(tmp_path):
     other = SOLUTIONS / "02-loss" / "02-loss.ipynb"
     assert "this is the notebook of 02-loss, not 01-labels" in wrong_notebook(other, LESSON, SOLUTIONS.parent)
     assert wrong_notebook(SOLUTIONS / LESSON / f"{LESSON}.ipynb", LESSON, SOLUTIONS.parent) == ""
+
+
+@pytest.mark.parametrize("kernel_had_secret", [True, False])
+def test_hidden_cells_are_compared_with_the_kernel_only_when_it_drew_the_same_cases(tmp_path, kernel_had_secret):
+    """A kernel run without the course secret drew other hidden cases: a different hidden
+    score there is no evidence of anything, while a different visible score still is."""
+    from autograder.batch_worker import SubmissionInfo
+    from autograder.cleanroom import post_grade
+
+    path = submission(tmp_path)
+    root = SOLUTIONS.parent
+    in_kernel = {f"test_{name}{suffix}": float(POINTS[name][bool(suffix)])
+                 for name in ("one_hot", "labels_from_one_hot", "is_label_matrix", "reconstruct")
+                 for suffix in ("", "_hidden")}
+    in_kernel["test_one_hot"] = 0.0  # the kernel's visible score differs ...
+    in_kernel["test_reconstruct_hidden"] = 0.0  # ... and so does a hidden one
+    info = SubmissionInfo(student="ann", assignment=LESSON, notebook=LESSON, root=root, submitted=path,
+                          autograded=None, scores=in_kernel, max_scores={}, status="graded",
+                          kernel_had_secret=kernel_had_secret)
+    result = post_grade(None, info)
+    disagree = sorted(f["cell"] for f in result.flags if f["code"] == "kernel_disagrees")
+    assert disagree == (["test_one_hot", "test_reconstruct_hidden"] if kernel_had_secret else ["test_one_hot"])
+    assert result.overrides["test_reconstruct_hidden"] == float(POINTS["reconstruct"][True])
