@@ -397,37 +397,63 @@ def python_files() -> list:
     return sorted(p for p in paths if os.path.exists(p))
 
 
-# System calls that change a file's mode or owner by path (Landlock does not cover them):
-# x86_64 chmod, chown, lchown, fchownat, fchmodat, fchmodat2; aarch64 fchmodat, fchownat, fchmodat2.
-_MODE_SYSCALLS = {"x86_64": (0xC000003E, (90, 92, 94, 260, 268, 452)),
-                  "aarch64": (0xC00000B7, (53, 54, 452))}
+# Per machine: the audit architecture, the system calls that change a file's mode or
+# owner by path (x86_64 chmod, chown, lchown, fchownat, fchmodat, fchmodat2; aarch64
+# fchmodat, fchownat, fchmodat2), io_uring_setup (its requests bypass this filter) and socket.
+_SYSCALLS = {"x86_64": (0xC000003E, (90, 92, 94, 260, 268, 452, 425), 41),
+             "aarch64": (0xC00000B7, (53, 54, 452, 425), 198)}
+_AF_UNIX, _AF_INET, _AF_INET6, _AF_NETLINK, _SOCK_STREAM = 1, 2, 10, 16, 1
 
 
-def forbid_mode_changes() -> str:
-    """Make chmod and chown by path fail with EPERM, through a seccomp filter.
+def restrict_syscalls(*, sockets: str = "tcp") -> str:
+    """A seccomp filter: no chmod or chown by path, no io_uring, and sockets only of one kind.
 
     Landlock restricts opening, creating and removing files but not changing their mode
-    or owner: without this, code that may not write the gradebook could still make it
-    unreadable to the grader with ``os.chmod``. ``fchmod`` on a file the process could
-    open stays allowed. Inherited by child processes and kept across ``execve``. Returns
-    a description: ``"seccomp: ..."`` when applied, ``"none (...)"`` when not.
+    or owner (code that may not write the gradebook could still make it unreadable to
+    the grader with ``os.chmod``), nor connecting to a UNIX socket by path (a Docker or
+    D-Bus socket would be a way out), nor UDP. ``sockets="tcp"``: only TCP sockets and
+    netlink (what a Jupyter kernel uses); ``"none"``: no socket at all. ``fchmod`` on a
+    file the process could open, and ``socketpair``, stay allowed. Calls refused get
+    EPERM. Inherited by child processes and kept across ``execve``. Returns a
+    description: ``"seccomp: ..."`` when applied, ``"none (...)"`` when not.
     """
     import ctypes
     import platform
 
     machine = platform.machine()
-    if sys.platform != "linux" or machine not in _MODE_SYSCALLS:
+    if sys.platform != "linux" or machine not in _SYSCALLS:
         return "none (the seccomp filter needs Linux on x86_64 or aarch64)"
-    arch, numbers = _MODE_SYSCALLS[machine]
-    load, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
-    allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
-    checks = [(jge, 0x40000000)] if machine == "x86_64" else []  # the x32 ABI's numbers
-    checks += [(jeq, nr) for nr in numbers]
-    # [ld arch][jeq arch][ret deny][ld nr][checks...][ret allow][ret deny]
-    program = [(load, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, deny), (load, 0, 0, 0)]
-    for i, (op, k) in enumerate(checks):
-        program.append((op, len(checks) - i, 0, k))  # match: jump to the final "ret deny"
-    program += [(ret, 0, 0, allow), (ret, 0, 0, deny)]
+    arch, refused, socket_nr = _SYSCALLS[machine]
+    LOAD, JEQ, JGE, AND, RET = 0x20, 0x15, 0x35, 0x54, 0x06
+    ALLOW, DENY = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    NR, ARCH, ARG0, ARG1 = 0, 4, 16, 24  # offsets in struct seccomp_data (low words, little-endian)
+    # (op, k, jump-if-true label, jump-if-false label); None: the next instruction
+    code = [(LOAD, ARCH, None, None), (JEQ, arch, None, "deny"), (LOAD, NR, None, None)]
+    if machine == "x86_64":
+        code.append((JGE, 0x40000000, "deny", None))  # the x32 ABI's numbers
+    code += [(JEQ, nr, "deny", None) for nr in refused]
+    code.append((JEQ, socket_nr, None, "allow"))
+    if sockets == "none":
+        code.append((RET, DENY, None, None))
+    else:
+        code += [(LOAD, ARG0, None, None), (JEQ, _AF_NETLINK, "allow", None),
+                 (JEQ, _AF_INET, "inet", None), (JEQ, _AF_INET6, "inet", "deny"),
+                 ("inet", None, None, None), (LOAD, ARG1, None, None), (AND, 0xF, None, None),
+                 (JEQ, _SOCK_STREAM, "allow", "deny")]
+    code += [("allow", None, None, None), (RET, ALLOW, None, None),
+             ("deny", None, None, None), (RET, DENY, None, None)]
+    labels, program = {}, []
+    for ins in code:
+        if isinstance(ins[0], str):
+            labels[ins[0]] = len(program)
+        else:
+            program.append(ins)
+
+    def offset(target, here):
+        return 0 if target is None else labels[target] - here - 1
+
+    program = [(op, offset(jt, i) if op in (JEQ, JGE) else 0, offset(jf, i) if op in (JEQ, JGE) else 0, k)
+               for i, (op, k, jt, jf) in enumerate(program)]
 
     class Filter(ctypes.Structure):
         _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
@@ -443,7 +469,8 @@ def forbid_mode_changes() -> str:
         return "none (PR_SET_NO_NEW_PRIVS failed)"
     if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) < 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
         return f"none (seccomp failed: {os.strerror(ctypes.get_errno())})"
-    return "seccomp: no chmod or chown by path"
+    allowed = "no sockets" if sockets == "none" else "sockets: TCP and netlink only"
+    return f"seccomp: no chmod or chown by path, no io_uring, {allowed}"
 
 
 class _Channel:
@@ -564,7 +591,7 @@ def serve(fd_in, fd_out):
 
     isolation = landlock([os.getcwd()], readable=python_files(), read_label="Python's and its libraries' files")
     if isolation.startswith("Landlock"):
-        isolation += "; " + forbid_mode_changes()
+        isolation += "; " + restrict_syscalls(sockets="none")
 
     _make_shims(channel, init["allowed"], init["lesson"])
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}

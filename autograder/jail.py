@@ -20,8 +20,9 @@ inherited by every process the command starts. What the command keeps:
   kernel binds its five ports; its client connects to them): no outgoing TCP at all;
 - signals only to processes inside its own sandbox (Landlock ABI >= 6): it cannot
   stop or kill the grading process that started it;
-- no ``chmod`` or ``chown`` by path (a seccomp filter): it cannot make the gradebook
-  or the course's folders unreadable to the grader.
+- a seccomp filter: no ``chmod`` or ``chown`` by path (it cannot make the gradebook or
+  the course's folders unreadable to the grader), no io_uring, and no socket but TCP
+  and netlink (no UNIX socket such as Docker's or D-Bus's, no UDP).
 
 ``--scratch DIR`` is a private folder for the command's ``HOME``, ``TMPDIR``,
 ``MPLCONFIGDIR`` and ``IPYTHONDIR``. ``--memory`` sets ``RLIMIT_AS``, ``--file-size``
@@ -125,7 +126,7 @@ def system_paths(hide=()) -> list:
 def apply(write, *, scratch=None, memory=None, file_size=None, read=None, hide=(), bind_ports=None,
           processes=None) -> str:
     """Restrict this process (and what it will exec); returns the Landlock description."""
-    from autograder._sandbox_child import forbid_mode_changes, landlock, process_limit
+    from autograder._sandbox_child import landlock, process_limit, restrict_syscalls
 
     folders = [os.path.abspath(d) for d in write]
     if scratch:
@@ -146,7 +147,7 @@ def apply(write, *, scratch=None, memory=None, file_size=None, read=None, hide=(
                     special_files=False, label=f"{len(folders)} folder(s)",
                     read_label=None if read is None else f"{len(read)} path(s) and the system's")
     if isolation.startswith("Landlock"):
-        isolation += "; " + forbid_mode_changes()
+        isolation += "; " + restrict_syscalls(sockets="tcp")
     return isolation
 
 

@@ -225,6 +225,29 @@ attempt("connect_local", lambda: socket.create_connection(("127.0.0.1", {server.
     assert outcomes(proc.stdout) == {"bind_allowed": "ALLOWED", "bind_other": "DENIED", "connect_local": "DENIED"}
 
 
+@needs_landlock
+def test_launcher_allows_only_tcp_and_netlink_sockets(tmp_path):
+    import socket
+
+    unix_path = tmp_path / "service.sock"
+    with socket.socket(socket.AF_UNIX) as service:  # a local service, like Docker's socket
+        service.bind(str(unix_path))
+        service.listen()
+        code = f"""
+import socket
+attempt("tcp", lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM).close())
+attempt("netlink", lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0).close())
+attempt("socketpair", lambda: [s.close() for s in socket.socketpair()])
+attempt("unix", lambda: socket.socket(socket.AF_UNIX).connect({str(unix_path)!r}))
+attempt("udp", lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", 9)))
+attempt("udp6", lambda: socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).close())
+"""
+        proc = jail(["--scratch", str(tmp_path / "s")], code)
+    assert proc.returncode == 0, proc.stderr
+    assert outcomes(proc.stdout) == {"tcp": "ALLOWED", "netlink": "ALLOWED", "socketpair": "ALLOWED",
+                                     "unix": "DENIED", "udp": "DENIED", "udp6": "DENIED"}
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="the superuser is not bound by RLIMIT_NPROC")
 def test_launcher_bounds_the_processes_a_command_may_start(tmp_path):
     code = """

@@ -129,6 +129,16 @@ def test_the_course_files_cannot_be_read_at_run_time(tmp_path, target):
             box.call("r")
 
 
+def test_student_code_cannot_open_any_socket(tmp_path):
+    source = "def s():\n    import socket\n    return socket.socket(socket.AF_UNIX).fileno()"
+    with sandbox(("s", source)) as box:
+        if not box.isolation.startswith("Landlock"):
+            pytest.skip(f"no Landlock here: {box.isolation}")
+        assert "no sockets" in box.isolation
+        with pytest.raises(PermissionError):
+            box.call("s")
+
+
 def test_honest_code_can_still_use_the_standard_library_and_numpy():
     source = ("def use():\n    import math, statistics, itertools, random, hashlib, collections, decimal\n"
               "    import numpy.linalg, numpy.random, numpy.fft\n"
