@@ -388,16 +388,24 @@ class KernelJail:
         return cmd + ["--"]
 
 
-def kernel_reads(course_root: Path) -> list:
-    """What a grading kernel reads besides the system: the course packages and the data sets."""
+def kernel_reads(hide) -> list:
+    """What a grading kernel reads besides the system: the course packages, the data sets,
+    and every folder on this Python's import path (a user or conda site-packages
+    included) except those that would open up a folder of ``hide`` (the course's)."""
     import autograder
     import kmeans_ref
     from kmeans_ref import datasets
 
+    hide = [os.path.realpath(h) for h in hide]
     paths = [Path(kmeans_ref.__file__).parent, Path(autograder.__file__).parent]
     with contextlib.suppress(OSError):
         paths.append(datasets.data_dir())
-    return [str(p) for p in paths]
+    for entry in sys.path:
+        real = os.path.realpath(entry) if entry else ""
+        if real and os.path.exists(real) and not any(h == real or h.startswith(real.rstrip(os.sep) + os.sep)
+                                                     for h in hide):
+            paths.append(real)
+    return list(dict.fromkeys(str(p) for p in paths))
 
 
 # The jail of this worker's kernels (set by the worker); None: kernels are not jailed.
@@ -795,7 +803,7 @@ class Worker:
             clean_room = settings.get("post_grade") == "autograder.cleanroom:post_grade"
             withhold = clean_room and bool(os.environ.get(ENV_VAR))
             self.kernel_had_secret = not withhold
-            JAIL = KernelJail(self.kernel_home, kernel_reads(self.course.root), sorted(hide),
+            JAIL = KernelJail(self.kernel_home, kernel_reads(hide), sorted(hide),
                               memory=settings.get("kernel_memory"), file_size=KERNEL_FILE_SIZE,
                               unset=[ENV_VAR] if withhold else [])
             from ._sandbox_child import landlock_abi

@@ -180,6 +180,21 @@ def test_kernel_manager_puts_the_jail_in_front_of_the_kernel_command(tmp_path, m
     assert km.jail_scratch != first_scratch and not first_scratch.exists()
 
 
+def test_a_kernel_reads_the_import_path_but_never_the_course(tmp_path, monkeypatch):
+    from autograder import batch_worker as bw
+    from kmeans_ref import datasets  # noqa: F401  (imported before the import path is replaced)
+
+    course, user_site = tmp_path / "course", tmp_path / "home" / ".local" / "site-packages"
+    (course / ".venv" / "site-packages").mkdir(parents=True)
+    user_site.mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", ["", str(course), str(course / ".venv" / "site-packages"), str(user_site),
+                                      str(tmp_path / "missing"), str(tmp_path)])
+    reads = bw.kernel_reads([course])
+    assert str(course / ".venv" / "site-packages") in reads and str(user_site) in reads
+    assert str(course) not in reads and str(tmp_path) not in reads  # the course, or a folder above it
+    assert str(tmp_path / "missing") not in reads and "" not in reads
+
+
 @needs_landlock
 def test_launcher_with_read_paths_reads_only_those_and_the_system(tmp_path):
     course, allowed = tmp_path / "course", tmp_path / "allowed"
