@@ -35,6 +35,44 @@ INTROSPECTION_MODULES = {"gc", "inspect", "ctypes", "builtins", "importlib", "sy
 PROCESS_MODULES = {"os", "subprocess", "signal", "threading", "multiprocessing", "socket", "shutil", "pathlib"}
 
 
+# What each flag code means for the TA, and whether it changed a score (the class report's legend).
+_RESTORED = "nbgrader restored the cell from the gradebook and graded it; no score depends on the change."
+FLAG_MEANINGS = {
+    "reaches_reference": "The solution imports or names the course's reference or grader code. "
+                         "That exercise scores 0.",
+    "kernel_disagrees": "The notebook's own run scored this test cell differently from the clean room; the "
+                        "clean room's score is recorded. Usually code that changed how its own tests behave.",
+    "runtime_patching": "The code replaced functions of numpy, math or builtins while it ran. "
+                        "No score depends on it (the checks run apart).",
+    "not_plain_data": "A function returned objects that are not numbers or arrays (an object that claims to "
+                      "equal anything, an array subclass). The checks reject them.",
+    "files_beside_notebook": "Python files submitted with the notebook that its own run would import in place of "
+                             "a module. The clean room does not use them.",
+    "introspection": "The code reaches into the interpreter (globals, frames, importlib, ...). Evidence only.",
+    "process_or_files": "The code uses processes, signals or files. Evidence only.",
+    "uses_library": "The code imports a library that solves the exercise (scikit-learn, SciPy). Evidence only.",
+    "syntax_error": "The cell does not parse; its exercises score 0.",
+    "cell_stops_python": "Running the cell stopped the interpreter (os._exit, a crash); its exercises score 0, "
+                         "the rest were graded.",
+    "in_kernel_failed": "The notebook's own run failed (dead kernel, time limit); the clean room still scored "
+                        "every exercise.",
+    "cell_edited": "A locked or test cell was edited. " + _RESTORED,
+    "cell_deleted": "A locked or test cell was deleted. " + _RESTORED,
+    "test_cell_deleted": "A test cell was deleted. " + _RESTORED,
+    "points_changed": "The points of a cell were changed. " + _RESTORED,
+    "points_edited": "The points of a cell were changed. " + _RESTORED,
+    "locked_cell_edited": "A locked cell was edited. " + _RESTORED,
+    "lock_removed": "A cell was unlocked. " + _RESTORED,
+    "cell_type_changed": "The type of a locked or test cell was changed. " + _RESTORED,
+    "metadata_changed": "The nbgrader metadata of a cell was changed. " + _RESTORED,
+    "weak_isolation": "This machine has no Landlock: the clean room ran without file-system isolation.",
+    "weak_kernel_isolation": "This machine has no Landlock: the notebook's kernel ran without its jail.",
+    "post_grade_error": "The clean-room step failed for this notebook; the notebook's own scores were kept.",
+    "cleanroom_failed": "The clean room could not run this notebook (see details); its exercises score 0.",
+    "cleanroom_unreadable": "The clean room could not read the submitted notebook (see details).",
+}
+
+
 @dataclass(frozen=True)
 class Flag:
     """One piece of evidence: ``kind`` (machine-readable), the cell, and what was seen."""

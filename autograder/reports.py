@@ -496,11 +496,19 @@ def render_class_report(results: ClassResults, stats: dict, figures: dict, *, fe
         parts.append("<p>None.</p>")
     parts.append("<h2 id='flags'>Flags</h2>")
     if stats["flags"]:
-        parts.append("<table><tr><th>student</th><th>assignment</th><th>flag</th><th>details</th></tr>")
+        from .integrity import FLAG_MEANINGS
+
+        parts.append("<table><tr><th>student</th><th>assignment</th><th>flag</th><th>cell</th><th>details</th></tr>")
         for student, a, flag in stats["flags"]:
             parts.append(f"<tr><td>{esc(student)}</td><td>{esc(a)}</td><td><code>{esc(str(flag.get('code', '')))}"
-                         f"</code></td><td>{esc(str(flag.get('message', '')))}</td></tr>")
+                         f"</code></td><td>{esc(str(flag.get('cell', '')))}</td>"
+                         f"<td>{esc(str(flag.get('message', '')))}</td></tr>")
         parts.append("</table>")
+        codes = sorted({str(flag.get("code", "")) for _, _, flag in stats["flags"]} & FLAG_MEANINGS.keys())
+        if codes:  # a legend for the codes above, so that a TA can tell evidence from penalty
+            parts.append("<h3>What the flags mean</h3><dl class='legend'>")
+            parts += [f"<dt><code>{esc(code)}</code></dt><dd>{esc(FLAG_MEANINGS[code])}</dd>" for code in codes]
+            parts.append("</dl>")
     else:
         parts.append("<p>None.</p>")
     parts.append("</body></html>")

@@ -327,3 +327,15 @@ def test_files_beside_the_notebook_are_named(graded):
     flag = next(f for f in graded.cls.ledger[key("shadow_module")]["flags"] if f["code"] == "files_beside_notebook")
     assert "autograder.py: would be imported instead of the module autograder" in flag["message"]
     assert flag_row("shadow_module", "files_beside_notebook") in graded.cls.report
+
+
+def test_the_report_says_what_every_flag_shown_means(graded):
+    from autograder.integrity import FLAG_MEANINGS
+
+    shown = {flag["code"] for rec in graded.cls.ledger.values() for flag in rec.get("flags", [])}
+    assert {"reaches_reference", "kernel_disagrees", "runtime_patching", "not_plain_data"} <= shown
+    for code in shown:
+        assert code in FLAG_MEANINGS, f"no legend for flag {code}"
+        assert f"<dt><code>{code}</code></dt><dd>{html.escape(FLAG_MEANINGS[code])}</dd>" in graded.cls.report
+    # the cell a flag is about is shown with it
+    assert (flag_row("reaches_ref", "reaches_reference") + "<td>reconstruct</td>") in graded.cls.report
