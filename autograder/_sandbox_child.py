@@ -214,6 +214,14 @@ _FS_REFER, _FS_TRUNCATE = 1 << 13, 1 << 14
 _SPECIAL_FILES = _FS_MAKE_CHAR | _FS_MAKE_FIFO | _FS_MAKE_BLOCK | _FS_MAKE_SYM
 
 
+def proc_pids() -> list:
+    """The process ids listed in /proc (none where there is no /proc)."""
+    try:
+        return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return []
+
+
 def process_limit(more: int) -> int:
     """An RLIMIT_NPROC that lets this user start ``more`` processes or threads beyond those running now.
 
@@ -221,15 +229,9 @@ def process_limit(more: int) -> int:
     present count: a fork bomb stops after ``more`` (the superuser is not bound by it).
     """
     uid, count = os.getuid(), 0
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return more
-    for entry in entries:
-        if not entry.isdigit():
-            continue
+    for pid in proc_pids():
         try:
-            with open(f"/proc/{entry}/status") as fh:
+            with open(f"/proc/{pid}/status") as fh:
                 fields = dict(line.split(":", 1) for line in fh if ":" in line)
             if int(fields["Uid"].split()[0]) == uid:
                 count += int(fields.get("Threads", "1"))

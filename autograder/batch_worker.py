@@ -1064,22 +1064,18 @@ def become_subreaper() -> bool:
 
 def _children(pid: int) -> list:
     """(pid, state) of the processes whose parent is ``pid`` (from /proc; none without /proc)."""
+    from ._sandbox_child import proc_pids
+
     found = []
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return found
-    for entry in entries:
-        if not entry.isdigit():
-            continue
+    for child in proc_pids():
         try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
+            with open(f"/proc/{child}/stat", "rb") as fh:
                 stat = fh.read()
         except OSError:
             continue
         fields = stat[stat.rfind(b")") + 2:].split()  # after "pid (comm) ": state, ppid, ...
         if len(fields) > 1 and int(fields[1]) == pid:
-            found.append((int(entry), fields[0].decode()))
+            found.append((child, fields[0].decode()))
     return found
 
 
