@@ -334,7 +334,7 @@ def post_grade(autograded, info):
         if score.diagnosis and score.score < score.possible:
             result.diagnoses[grade_id] = score.diagnosis
         in_kernel = (info.scores or {}).get(grade_id)
-        if score.hidden and not getattr(info, "kernel_had_secret", True):
+        if score.hidden and not info.kernel_had_secret:
             in_kernel = None  # the kernel drew other hidden cases: its score is no evidence
         if in_kernel is not None and abs(float(in_kernel) - score.score) > 1e-9:
             result.flags.append({

@@ -299,17 +299,10 @@ attempt("chmod_dir", lambda: os.chmod({str(tmp_path)!r}, 0))
 
 # ----------------------------------------------------------------------------- a hostile batch
 
+# Run after PROBE (its `attempt`), in the hostile student's notebook.
 HOSTILE = """
-import os, signal
+import signal
 ROOT = {root!r}
-def attempt(label, fn):
-    try:
-        fn()
-        print(label, "ALLOWED")
-    except PermissionError:
-        print(label, "DENIED")
-    except OSError as exc:
-        print(label, "ERROR", type(exc).__name__)
 def _read(path):
     with open(path, "rb") as fh:
         print(fh.read()[:20])
@@ -376,7 +369,8 @@ def _hostile_notebook(root: Path, port: int):
     nb = mc.student_notebook(root, "01-toy")
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "add":
-            cell.source = HOSTILE.format(root=str(root), port=port, daemon_seconds=DAEMON_SECONDS) + "\n" + cell.source
+            hostile = HOSTILE.format(root=str(root), port=port, daemon_seconds=DAEMON_SECONDS)
+            cell.source = PROBE + hostile + "\n" + cell.source
     return nb
 
 
