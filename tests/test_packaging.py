@@ -28,9 +28,15 @@ def test_environment_yml_installs_the_kit_itself():
     assert "-e ." in pip
 
 
-def test_both_packages_are_listed_explicitly():
-    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert set(setuptools["packages"]) >= {"kmeans_ref", "autograder"}
+def test_both_packages_and_their_subpackages_are_found():
+    import setuptools
+
+    find = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    found = set(setuptools.find_packages(str(ROOT), include=find["include"]))
+    subpackages = {str(p.parent.relative_to(ROOT)).replace("/", ".")
+                   for top in ("kmeans_ref", "autograder") for p in (ROOT / top).rglob("__init__.py")}
+    assert {"kmeans_ref", "autograder", "autograder.checks"} <= subpackages
+    assert found == subpackages
 
 
 def test_every_requirement_is_pinned():
