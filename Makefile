@@ -45,10 +45,10 @@ release: $(STAMP)
 	$(VENV)/bin/kmeans-course release
 
 slides: $(STAMP)
-	$(PY) -m autograder.slides
+	$(PY) -m autograder.present.slides
 
 site: $(STAMP)
-	$(PY) -m autograder.site
+	$(PY) -m autograder.present.site
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_lloyd.py

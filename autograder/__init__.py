@@ -19,8 +19,8 @@ loaded the first time a function fails.
 
 from collections import namedtuple
 
-from . import results as _results
-from .results import CheckFailed, CheckItem, CheckResult
+from autograder.checks import results as _results
+from autograder.checks.results import CheckFailed, CheckItem, CheckResult
 
 __all__ = ["check", "run_check", "CheckFailed", "CheckResult", "CheckItem", "POINTS", "EXERCISES",
            "Exercise"]

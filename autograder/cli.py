@@ -2,13 +2,13 @@
 
 ::
 
-    kmeans-course release   [LESSON ...]                     -> autograder.release.main
-    kmeans-course collect   DOWNLOAD [--assignment ID]       -> autograder.collect.main
-    kmeans-course autograde [ASSIGNMENT ...] [--workers N] [--force]   -> autograder.batch.main
-    kmeans-course report    [ASSIGNMENT ...]                 -> autograder.reports.main
-    kmeans-course demo      [--students N] [--lessons ...]   -> autograder.demo.main
-    kmeans-course slides    [LESSON ...]                     -> autograder.slides.main
-    kmeans-course site      [LESSON ...]                     -> autograder.site.main
+    kmeans-course release   [LESSON ...]                     -> autograder.authoring.release.main
+    kmeans-course collect   DOWNLOAD [--assignment ID]       -> autograder.lms.collect.main
+    kmeans-course autograde [ASSIGNMENT ...] [--workers N] [--force]   -> autograder.grading.autograde.main
+    kmeans-course report    [ASSIGNMENT ...]                 -> autograder.reporting.report.main
+    kmeans-course demo      [--students N] [--lessons ...]   -> autograder.authoring.demo.main
+    kmeans-course slides    [LESSON ...]                     -> autograder.present.slides.main
+    kmeans-course site      [LESSON ...]                     -> autograder.present.site.main
 
 Every verb works on the course root given by ``--root`` (default: the working
 directory), the folder that holds ``nbgrader_config.py``; stock ``nbgrader`` commands
@@ -21,8 +21,8 @@ import sys
 
 from .course import CourseError
 
-# The scores that count come from the clean room (autograder.cleanroom), not the student's kernel.
-CLEAN_ROOM = "autograder.cleanroom:post_grade"
+# The scores that count come from the clean room (autograder.grading.cleanroom), not the student's kernel.
+CLEAN_ROOM = "autograder.grading.cleanroom:post_grade"
 
 
 def _release(sub):
@@ -31,7 +31,7 @@ def _release(sub):
     p.add_argument("assignments", nargs="*", metavar="LESSON", help="lesson ids (default: all in solutions/)")
 
     def run(a):
-        from . import release
+        from autograder.authoring import release
 
         release.main(root=a.root, assignments=a.assignments or None, quiet=a.quiet)
     return run
@@ -49,7 +49,7 @@ def _collect(sub):
                    help="replace existing submissions even by older or same-age files")
 
     def run(a):
-        from . import collect
+        from autograder.lms import collect
 
         collect.main(source=a.source, root=a.root, assignment=a.assignment, roster=a.roster,
                      dry_run=a.dry_run, overwrite=a.overwrite, quiet=a.quiet)
@@ -76,7 +76,7 @@ def _autograde(sub):
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def run(a):
-        from . import batch
+        from autograder.grading import autograde as batch
 
         timeout = batch.DEFAULT_SUBMISSION_TIMEOUT if a.submission_timeout is None else a.submission_timeout
         batch.main(root=a.root, assignments=a.assignments or None, workers=a.workers, force=a.force,
@@ -95,7 +95,7 @@ def _report(sub):
     p.add_argument("--no-feedback", action="store_true", help="skip the per-student feedback pages")
 
     def run(a):
-        from . import reports
+        from autograder.reporting import report as reports
 
         reports.main(root=a.root, assignments=a.assignments or None, out=a.out, feedback=not a.no_feedback,
                      quiet=a.quiet)
@@ -114,7 +114,7 @@ def _demo(sub):
     p.add_argument("--seed", type=int, default=7, help="seed of the class generator")
 
     def run(a):
-        from . import demo
+        from autograder.authoring import demo
 
         demo.main(out=a.out, students=a.students, lessons=a.lessons, workers=a.workers, seed=a.seed,
                   quiet=a.quiet)
@@ -126,7 +126,8 @@ def build_parser():
     parser.add_argument("--root", default=".", help="course root (holds nbgrader_config.py); default: here")
     parser.add_argument("--quiet", "-q", action="store_true", help="print less")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
-    from . import site as site_verb, slides as slides_verb
+    from autograder.present import site as site_verb
+    from autograder.present import slides as slides_verb
 
     runners = {"release": _release(sub), "collect": _collect(sub), "autograde": _autograde(sub),
                "report": _report(sub), "demo": _demo(sub),

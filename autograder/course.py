@@ -34,6 +34,32 @@ class CourseError(RuntimeError):
     """The course root is not usable (no nbgrader_config.py, unknown assignment, ...)."""
 
 
+# ---------------------------------------------------------------- where the kit itself is
+def kit_packages() -> list[Path]:
+    """The folders of the two packages this process runs (``autograder``, ``kmeans_ref``).
+
+    Wherever the kit was installed from (a wheel in site-packages, an editable checkout),
+    these are the copies the grader imports, and so the ones its kernels must import.
+    """
+    import kmeans_ref
+
+    import autograder
+
+    return [Path(autograder.__file__).resolve().parent, Path(kmeans_ref.__file__).resolve().parent]
+
+
+def kit_checkout() -> Path | None:
+    """The checkout the kit runs from, or None when it runs from an installed copy.
+
+    A checkout is the folder above the ``autograder`` package that also holds
+    ``pyproject.toml`` and the instructor sources (``solutions/``).
+    """
+    folder = kit_packages()[0].parent
+    if (folder / "pyproject.toml").is_file() and (folder / "solutions").is_dir():
+        return folder
+    return None
+
+
 def venv_bin() -> Path:
     """The ``bin/`` folder of the running interpreter (where ``nbgrader`` and ``alembic`` are)."""
     return Path(sys.executable).parent

@@ -1,7 +1,7 @@
 """Autograde throughput: stock ``nbgrader autograde`` against ``kmeans-course autograde``.
 
 One run builds a scratch course from the repository's lessons, generates the demo's
-synthetic class (``autograder.classgen``) and collects it; then grades the SAME
+synthetic class (``autograder.authoring.classgen``) and collects it; then grades the SAME
 submissions twice, in two identical copies of the course:
 
 1. stock: ``nbgrader autograde <lesson>`` for each lesson (serial, one process each);
@@ -84,7 +84,9 @@ def build(work: Path, students: int, lessons: list, seed: int) -> Path:
     """Release the lessons into a scratch course and collect a synthetic class into it."""
     sys.path.insert(0, str(REPO))
     os.environ.update({"PATH": env()["PATH"]})
-    from autograder import classgen, collect, release
+    from autograder.authoring import classgen
+    from autograder.lms import collect
+    from autograder.authoring import release
 
     root = work / "stock"
     (root / "solutions").mkdir(parents=True)

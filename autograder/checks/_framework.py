@@ -34,7 +34,7 @@ import numpy as np
 
 import kmeans_ref
 
-from ..results import CheckItem, CheckResult, round_score
+from autograder.checks.results import CheckItem, CheckResult, round_score
 
 __all__ = [
     "Case", "Call", "Exercise", "FunctionExercise", "ref",
@@ -667,7 +667,7 @@ class FunctionExercise(Exercise):
 # ---------------------------------------------------------------------------------------
 def run(exercise, fn, *, hidden, secret, possible, rng=None):
     """Check ``fn`` against ``exercise``; never raises for faults of ``fn``."""
-    from ..secret import fingerprint, hidden_rng
+    from autograder.checks.secret import fingerprint, hidden_rng
 
     t0 = time.perf_counter()
     flags = _flags(exercise.name, fn)

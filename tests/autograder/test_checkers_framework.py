@@ -12,8 +12,8 @@ import kmeans_ref
 from autograder import EXERCISES, POINTS, CheckFailed, CheckResult, check, checks, run_check
 from autograder.checks import applications, kmedians, lloyd
 from autograder.checks.loss import HAND_M, HAND_X
-from autograder.results import round_score
-from autograder.secret import ENV_VAR, course_secret, fingerprint, hidden_rng, is_development_secret
+from autograder.checks.results import round_score
+from autograder.checks.secret import ENV_VAR, course_secret, fingerprint, hidden_rng, is_development_secret
 
 
 # --------------------------------------------------------------------------- the agreed tables

@@ -6,7 +6,8 @@ import time
 import pytest
 from conftest import MATH_ERRORS_JS, REPO
 
-from autograder import site, slides
+from autograder.present import site
+from autograder.present import slides
 
 
 def test_site_works_offline(browser, offline_page, artifacts, tmp_path):

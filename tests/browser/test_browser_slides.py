@@ -8,7 +8,7 @@ import time
 import pytest
 from conftest import MATH_ERRORS_JS, REPO
 
-from autograder import slides
+from autograder.present import slides
 
 # What on the current slide reaches past its right edge, or below the slide area. Elements
 # with no box (display: none, e.g. speaker notes) have an empty rect; an element inside a box

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import nbformat
 
-from autograder import slides
+from autograder.present import slides
 
 
 def _course(root):

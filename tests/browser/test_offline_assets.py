@@ -14,7 +14,8 @@ import matplotlib
 import nbformat
 import pytest
 
-from autograder import site, slides
+from autograder.present import site
+from autograder.present import slides
 
 STATIC = slides.STATIC
 LIBRARIES = {

@@ -42,7 +42,7 @@ def graded_class(released_course, tmp_path_factory) -> GradedClass:
     import os
     from types import SimpleNamespace
 
-    from autograder import batch
+    from autograder.grading import autograde as batch
 
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = tmp_path_factory.getbasetemp().parent / "graded-class"

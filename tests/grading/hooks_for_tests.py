@@ -1,5 +1,5 @@
 """A post-grading hook for the tests (imported by name in the grading workers)."""
-from autograder.batch import PostGradeResult
+from autograder.grading.autograde import PostGradeResult
 
 
 def halve_add(autograded, submission):

@@ -113,7 +113,7 @@ def make_course(root: Path, lessons=("01-toy", "02-toy"), *, release: bool = Tru
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(lesson_notebook(lesson), str(folder / f"{lesson}.ipynb"))
     if release:
-        from autograder import release as rel
+        from autograder.authoring import release as rel
 
         rel.main(root=root, quiet=True)
     return root

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
 
 
 def ledger(root):
-    from autograder.merge import Ledger
+    from autograder.grading.merge import Ledger
 
     return Ledger(root / "autograded" / ".kmeans-course" / "ledger.jsonl").latest()
 
@@ -87,7 +87,7 @@ def test_output_is_capped_without_changing_the_grade(graded_class):
 
 
 def test_rerun_grades_nothing_then_only_what_changed_then_everything_with_force(graded_class, tmp_path):
-    from autograder import batch
+    from autograder.grading import autograde as batch
 
     root = copy_course(graded_class.root, tmp_path / "course")
     again = batch.main(root=root, workers=2, progress=False, quiet=True)
@@ -111,7 +111,7 @@ def test_rerun_grades_nothing_then_only_what_changed_then_everything_with_force(
 
 
 def test_missing_autograded_output_is_regraded(graded_class, tmp_path):
-    from autograder import batch
+    from autograder.grading import autograde as batch
     from autograder.course import make_writable_and_remove
 
     root = copy_course(graded_class.root, tmp_path / "course")
@@ -121,7 +121,7 @@ def test_missing_autograded_output_is_regraded(graded_class, tmp_path):
 
 
 def test_post_grade_hook_overrides_scores_and_adds_flags(released_course, tmp_path):
-    from autograder import batch
+    from autograder.grading import autograde as batch
 
     root = copy_course(released_course, tmp_path / "course")
     mc.submit(root, "ann", "01-toy", mc.student_notebook(root, "01-toy"))
@@ -142,7 +142,7 @@ def test_post_grade_hook_overrides_scores_and_adds_flags(released_course, tmp_pa
 
 
 def test_submission_time_limit_stops_a_hanging_notebook(released_course, tmp_path):
-    from autograder import batch
+    from autograder.grading import autograde as batch
 
     root = copy_course(released_course, tmp_path / "course")
     nb = mc.student_notebook(root, "01-toy")
@@ -183,7 +183,7 @@ def test_interrupted_batch_keeps_what_it_recorded_and_a_rerun_completes(released
     assert proc.returncode == 130 and "interrupted" in err
     done = log.read_text().count("\n")
     assert 1 <= done < 4
-    from autograder import batch
+    from autograder.grading import autograde as batch
 
     rest = batch.main(root=root, workers=1, progress=False, quiet=True)
     assert rest.skipped == done and rest.graded == 4 - done
@@ -192,7 +192,7 @@ def test_interrupted_batch_keeps_what_it_recorded_and_a_rerun_completes(released
 
 
 def test_unknown_assignment_is_a_clear_error(released_course, tmp_path):
-    from autograder import batch
+    from autograder.grading import autograde as batch
     from autograder.course import CourseError
 
     root = copy_course(released_course, tmp_path / "course")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import collect
+from autograder.lms import collect
 from autograder.course import Course
 
 LESSONS = ["01-labels", "02-loss", "03-lloyd"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import classgen
+from autograder.authoring import classgen
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def test_fill_region_pastes_a_body_at_the_solution_indent():
 @pytest.mark.skipif(not (REPO / "solutions" / "01-labels" / "01-labels.ipynb").exists(),
                     reason="the lesson notebooks are not there")
 def test_demo_end_to_end_on_one_lesson(tmp_path):
-    from autograder import demo
+    from autograder.authoring import demo
 
     out = tmp_path / "demo"
     out.mkdir()
@@ -69,7 +69,7 @@ def test_demo_end_to_end_on_one_lesson(tmp_path):
         else:
             assert status.startswith("graded"), status
     # the planted mistakes are the ones the checkers name
-    from autograder import reports
+    from autograder.reporting import report as reports
     from autograder.course import Course
 
     results = reports.gather(Course(out / "course"))

@@ -16,7 +16,7 @@ def report(graded_class, tmp_path_factory):
     """Reports written on a private copy of the graded class (other workers read the original)."""
     from dataclasses import replace
 
-    from autograder import reports
+    from autograder.reporting import report as reports
     from gradingkit import copy_course
 
     base = tmp_path_factory.mktemp("reports")
@@ -97,7 +97,7 @@ def test_class_report_has_the_figures_and_the_failures(report):
 
 
 def test_class_statistics_by_hand(report):
-    from autograder import reports
+    from autograder.reporting import report as reports
     from autograder.course import Course
 
     _, graded = report
@@ -115,7 +115,7 @@ def test_class_statistics_by_hand(report):
 def test_a_course_graded_by_stock_nbgrader_reports_too(graded_class):
     # no ledger there: scores come from the gradebook; what stock nbgrader could not grade
     # has no scores at all and is reported as not graded, not as 0
-    from autograder import reports
+    from autograder.reporting import report as reports
     from autograder.course import Course
 
     results = reports.gather(Course(graded_class.stock))

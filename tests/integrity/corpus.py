@@ -24,7 +24,7 @@ VENV_BIN = Path(sys.executable).parent
 
 def make_course(root: Path) -> Path:
     """A scratch course under ``root``: nbgrader_config.py and solutions/ copied, 01-labels released."""
-    from autograder import release
+    from autograder.authoring import release
 
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
@@ -225,7 +225,7 @@ def gradebook_scores(root: Path) -> dict:
 
 def clean_room_scores(path: Path) -> dict:
     """{grade_id: points} the clean room gives the notebook at ``path`` (run here, outside any batch)."""
-    from autograder.cleanroom import grade_notebook
+    from autograder.grading.cleanroom import grade_notebook
 
     report = grade_notebook(path, LESSON, source=SOLUTION)
     return {gid: s.score for gid, s in report.scores.items()}

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from autograder import POINTS
-from autograder.cleanroom import SOLUTIONS, grade_notebook
-from autograder.sandbox import Limits
+from autograder.grading.cleanroom import SOLUTIONS, grade_notebook
+from autograder.isolation.sandbox import Limits
 
 LESSON = "01-labels"
 SOURCE = json.loads((SOLUTIONS / LESSON / f"{LESSON}.ipynb").read_text())
@@ -184,7 +184,7 @@ def test_an_nbformat3_notebook_is_upgraded_and_graded(tmp_path):
 
 
 def test_another_lessons_notebook_is_named(tmp_path):
-    from autograder.cleanroom import wrong_notebook
+    from autograder.grading.cleanroom import wrong_notebook
 
     other = SOLUTIONS / "02-loss" / "02-loss.ipynb"
     assert "this is the notebook of 02-loss, not 01-labels" in wrong_notebook(other, LESSON, SOLUTIONS.parent)
@@ -195,8 +195,8 @@ def test_another_lessons_notebook_is_named(tmp_path):
 def test_hidden_cells_are_compared_with_the_kernel_only_when_it_drew_the_same_cases(tmp_path, kernel_had_secret):
     """A kernel run without the course secret drew other hidden cases: a different hidden
     score there is no evidence of anything, while a different visible score still is."""
-    from autograder.batch_worker import SubmissionInfo
-    from autograder.cleanroom import post_grade
+    from autograder.grading.worker import SubmissionInfo
+    from autograder.grading.cleanroom import post_grade
 
     path = submission(tmp_path)
     root = SOLUTIONS.parent

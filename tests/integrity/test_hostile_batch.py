@@ -1,7 +1,7 @@
 """One batch of lesson 01-labels: an honest student among hostile and broken submissions.
 
 The class (``corpus.hostile_corpus``) is graded ONCE per module with the clean room, as
-``kmeans-course autograde`` grades (``post_grade="autograder.cleanroom:post_grade"``),
+``kmeans-course autograde`` grades (``post_grade="autograder.grading.cleanroom:post_grade"``),
 on 2 workers; the honest student is also graded alone in a second course, and their
 grades must not depend on who else was in the batch. Each submission's outcome is
 asserted exactly: clean-room score per exercise, status, flags, and what grades.csv
@@ -30,7 +30,7 @@ import corpus as C  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-CLEAN_ROOM = "autograder.cleanroom:post_grade"
+CLEAN_ROOM = "autograder.grading.cleanroom:post_grade"
 CELL_TIMEOUT = 5  # seconds per notebook cell in nbgrader's kernel
 SUBMISSION_TIMEOUT = 150  # seconds per submission (the batch's bound)
 OUTPUT_CAP = 100_000  # bytes of output kept per cell
@@ -86,7 +86,7 @@ KNOWN_ISSUES = ("nbformat3", "os_exit_top")
 
 
 def _grade(root: Path, workers: int):
-    from autograder import batch
+    from autograder.grading import autograde as batch
 
     return batch.main(root=root, workers=workers, cell_timeout=CELL_TIMEOUT,
                       submission_timeout=SUBMISSION_TIMEOUT, output_cap_bytes=OUTPUT_CAP,
@@ -96,7 +96,7 @@ def _grade(root: Path, workers: int):
 def _read(root: Path) -> SimpleNamespace:
     """Everything the tests read about a graded course: ledger, gradebook, grades.csv, class report."""
     from autograder.course import Course
-    from autograder.merge import Ledger
+    from autograder.grading.merge import Ledger
 
     course = Course(root)
     with open(course.reports / "grades.csv", newline="", encoding="utf-8") as fh:
@@ -117,7 +117,7 @@ def graded(tmp_path_factory):
     import fcntl
     import os
 
-    from autograder import reports
+    from autograder.reporting import report as reports
 
     if os.environ.get("PYTEST_XDIST_WORKER"):
         base = tmp_path_factory.getbasetemp().parent / "hostile-batch"
@@ -330,7 +330,7 @@ def test_files_beside_the_notebook_are_named(graded):
 
 
 def test_the_report_says_what_every_flag_shown_means(graded):
-    from autograder.integrity import FLAG_MEANINGS
+    from autograder.integrity.scan import FLAG_MEANINGS
 
     shown = {flag["code"] for rec in graded.cls.ledger.values() for flag in rec.get("flags", [])}
     assert {"reaches_reference", "kernel_disagrees", "runtime_patching", "not_plain_data"} <= shown

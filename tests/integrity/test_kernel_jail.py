@@ -1,6 +1,6 @@
 """The batch's kernels run in a jail: student code cannot reach the course or the grader.
 
-``python -m autograder.jail`` restricts a command with Linux Landlock before it execs
+``python -m autograder.isolation.kernel_jail`` restricts a command with Linux Landlock before it execs
 it: writes only beneath the folders it is given (plus a private scratch folder and
 ``/dev``), no links or special files even there, no signals outside its sandbox; with
 ``--read``, reads only there and in the system; with ``--bind-port``, TCP only to
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder._sandbox_child import landlock_abi
+from autograder.isolation.sandbox_child import landlock_abi
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "grading"))
 
@@ -48,7 +48,7 @@ PROBE = textwrap.dedent("""
 
 
 def jail(args, code, *, cwd=None, check=False):
-    cmd = [sys.executable, "-m", "autograder.jail", *args, "--", sys.executable, "-c", PROBE + code]
+    cmd = [sys.executable, "-m", "autograder.isolation.kernel_jail", *args, "--", sys.executable, "-c", PROBE + code]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=cwd, check=check)
 
 
@@ -147,13 +147,13 @@ print("core", resource.getrlimit(resource.RLIMIT_CORE)[0])
 
 
 def test_launcher_needs_a_command():
-    proc = subprocess.run([sys.executable, "-m", "autograder.jail", "--write", "/tmp"], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "autograder.isolation.kernel_jail", "--write", "/tmp"], capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 2 and "no command" in proc.stderr
 
 
 def test_kernel_manager_puts_the_jail_in_front_of_the_kernel_command(tmp_path, monkeypatch):
-    from autograder import batch_worker as bw
+    from autograder.grading import worker as bw
 
     jail = bw.KernelJail(tmp_path / "scratch", ["/pkg"], ["/course"], file_size=123)
     jail.student_dir = tmp_path / "autograded" / "ann"
@@ -165,7 +165,7 @@ def test_kernel_manager_puts_the_jail_in_front_of_the_kernel_command(tmp_path, m
     cmd = km.format_kernel_cmd(extra_arguments=[bw.HIST_ARG])
     first_scratch = km.jail_scratch
     cut = cmd.index("--")
-    assert cmd[:3] == [sys.executable, "-m", "autograder.jail"]
+    assert cmd[:3] == [sys.executable, "-m", "autograder.isolation.kernel_jail"]
     assert cmd[3:cut] == ["--scratch", str(first_scratch),
                           "--read", "/pkg", "--read", str(jail.student_dir), "--read", km.connection_file,
                           "--hide", "/course",
@@ -181,7 +181,7 @@ def test_kernel_manager_puts_the_jail_in_front_of_the_kernel_command(tmp_path, m
 
 
 def test_a_kernel_reads_the_import_path_but_never_the_course(tmp_path, monkeypatch):
-    from autograder import batch_worker as bw
+    from autograder.grading import worker as bw
     from kmeans_ref import datasets  # noqa: F401  (imported before the import path is replaced)
 
     course, user_site = tmp_path / "course", tmp_path / "home" / ".local" / "site-packages"
@@ -385,10 +385,10 @@ def _snapshot(root: Path) -> dict:
 
 
 def _grade(root: Path):
-    from autograder import batch
+    from autograder.grading import autograde as batch
 
     return batch.main(root=root, workers=2, progress=False, quiet=True,
-                      post_grade="autograder.cleanroom:post_grade")
+                      post_grade="autograder.grading.cleanroom:post_grade")
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ import time
 import numpy as np
 import pytest
 
-from autograder import _sandbox_child as wire
-from autograder.sandbox import Limits, Sandbox, StudentCrash, StudentError, StudentTimeout
+from autograder.isolation import sandbox_child as wire
+from autograder.isolation.sandbox import Limits, Sandbox, StudentCrash, StudentError, StudentTimeout
 
 SETUP = ("setup", "import numpy as np\nfrom kmeans_ref import one_hot")
 

@@ -3,7 +3,7 @@ import copy
 
 import pytest
 
-from autograder.integrity import beside_the_notebook, notebook_surgery, scan_solution_cell
+from autograder.integrity.scan import beside_the_notebook, notebook_surgery, scan_solution_cell
 
 
 @pytest.mark.parametrize("source", [
@@ -67,7 +67,7 @@ def test_edited_deleted_and_reweighted_test_cells_are_reported():
 
 
 def test_a_ledger_line_cut_short_by_a_crash_loses_only_itself(tmp_path):
-    from autograder.merge import Ledger
+    from autograder.grading.merge import Ledger
 
     ledger = Ledger(tmp_path / "ledger.jsonl")
     ledger.append({"key": "ann/01-labels", "status": "graded"})

@@ -14,8 +14,8 @@ import tokenize
 import numpy as np
 import pytest
 
-from autograder import similarity as sim
-from autograder.similarity import (Pair, fingerprint, reference_closeness, reference_source, render_html,
+from autograder.integrity import similarity as sim
+from autograder.integrity.similarity import (Pair, fingerprint, reference_closeness, reference_source, render_html,
                                    similar_pairs, similarity, winnow)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -215,7 +215,7 @@ def test_normalisation_ignores_names_comments_docstrings_and_layout_but_keeps_th
 def test_fingerprints_are_stable_across_processes():
     """Python's hash() is salted per process; the fingerprints must not be."""
     source = LLOYD["loop"]
-    code = ("import sys; from autograder.similarity import fingerprint; "
+    code = ("import sys; from autograder.integrity.similarity import fingerprint; "
             "print(fingerprint(sys.stdin.read()).hashes.tolist())")
     out = subprocess.run([sys.executable, "-c", code], input=source, capture_output=True, text=True,
                          env={"PYTHONHASHSEED": "12345", "PATH": ""}, check=True, cwd=ROOT)

@@ -3,8 +3,8 @@ import json
 import shutil
 
 from autograder.course import Course
-from autograder.reports import ClassResults, SubmissionOutcome, similarity_section
-from autograder.similarity import solution_cells
+from autograder.reporting.report import ClassResults, SubmissionOutcome, similarity_section
+from autograder.integrity.similarity import solution_cells
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 
 1. Build a scratch course under ``demo/course`` (a copy of ``nbgrader_config.py`` and
    of the lessons' sources, its own gradebook) and release it.
-2. Generate a class of about 30 students (``autograder.classgen``): a few perfect, most
+2. Generate a class of about 30 students (``autograder.authoring.classgen``): a few perfect, most
    with one to three mistakes from the catalogue, a couple of broken notebooks.
 3. Write their submissions as a Canvas download zip, and ``collect`` it.
 4. ``autograde`` in parallel, then ``report``.
@@ -21,14 +21,16 @@ import shutil
 import time
 from pathlib import Path
 
-from .course import Course, CourseError, make_writable_and_remove
+from autograder.course import Course, CourseError, make_writable_and_remove
 
 DEFAULT_LESSONS = ("01-labels", "02-loss", "03-lloyd")
 
 
 def find_repo_root(start: Path | None = None) -> Path:
     """The course repository: the working directory if it holds the course, else this package's parent."""
-    for candidate in ([Path(start)] if start else []) + [Path.cwd(), Path(__file__).resolve().parents[1]]:
+    from autograder.course import kit_checkout
+
+    for candidate in ([Path(start)] if start else []) + [Path.cwd()] + ([kit_checkout()] if kit_checkout() else []):
         if (candidate / "nbgrader_config.py").is_file() and (candidate / "solutions").is_dir():
             return candidate.resolve()
     raise CourseError("cannot find the course (a folder with nbgrader_config.py and solutions/)")
@@ -69,7 +71,11 @@ def main(*, out: str | Path = "demo", students: int = 30, lessons=None, workers:
     seed : the class generator's seed.
     repo : the course repository to copy the lessons from (default: found automatically).
     """
-    from . import batch, classgen, collect, release, reports
+    from autograder.grading import autograde as batch
+    from autograder.authoring import classgen
+    from autograder.lms import collect
+    from autograder.authoring import release
+    from autograder.reporting import report as reports
 
     t0 = time.perf_counter()
     repo = find_repo_root(Path(repo) if repo else None)
@@ -123,7 +129,7 @@ def main(*, out: str | Path = "demo", students: int = 30, lessons=None, workers:
     start = _step(quiet, "4/5 autograde in parallel")
     # Scores from the clean room, as a TA gets them from `kmeans-course autograde`.
     summary = batch.main(root=root, workers=workers, progress=not quiet, quiet=quiet,
-                         post_grade="autograder.cleanroom:post_grade")
+                         post_grade="autograder.grading.cleanroom:post_grade")
     _done(quiet, start)
 
     start = _step(quiet, "5/5 reports")

@@ -3,8 +3,8 @@
 ``nbgrader autograde`` grades one notebook at a time in one process. Here W worker
 processes (default: one per core) each take submissions from a queue and grade them
 with nbgrader's own machinery into a private scratch gradebook
-(``autograder.batch_worker``); this process is the single writer that merges each
-result into the course gradebook (``autograder.merge``) and appends it to the ledger.
+(``autograder.grading.worker``); this process is the single writer that merges each
+result into the course gradebook (``autograder.grading.merge``) and appends it to the ledger.
 
 Resumable: a submission is graded again only when its content hash (the submitted
 files plus the assignment as recorded in the gradebook) differs from the ledger's,
@@ -48,10 +48,10 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from .batch_worker import (PostGradeResult, Result, SubmissionInfo, Task, alembic_version, export_structure,
+from autograder.grading.worker import (PostGradeResult, Result, SubmissionInfo, Task, alembic_version, export_structure,
                            no_post_grade)
-from .course import Course, CourseError, ensure_path_env
-from .merge import Ledger, LEDGER_NAME, Merger
+from autograder.course import Course, CourseError, ensure_path_env
+from autograder.grading.merge import Ledger, LEDGER_NAME, Merger
 
 __all__ = ["main", "plan", "BatchSummary", "PostGradeResult", "SubmissionInfo", "no_post_grade"]
 
@@ -255,7 +255,7 @@ def _has_data(conn) -> bool:
 
 
 def _worker_entry(conn, index, root, structure, settings):
-    from .batch_worker import run
+    from autograder.grading.worker import run
 
     run(conn, index, root, structure, settings)
 

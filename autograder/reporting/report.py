@@ -9,7 +9,7 @@ flags) and the autograded notebooks (each test cell's diagnosis), and writes:
   status column. A failed or missing assignment has an EMPTY score, never 0.
 - ``feedback/<student>/<assignment>/<assignment>.html`` (nbgrader's feedback folder,
   so ``nbgrader release_feedback`` can hand them out): scores, the student's code, each
-  failing check's diagnosis; never hidden test code or hidden inputs (``autograder.feedback``).
+  failing check's diagnosis; never hidden test code or hidden inputs (``autograder.reporting.feedback``).
 - ``reports/class_report.html``: one self-contained page: score distribution per
   assignment, pass rate per exercise, the most frequent diagnosed mistakes, integrity
   flags, and the students whose grading failed, with why. Figures are embedded PNGs.
@@ -30,10 +30,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import feedback as fb
-from .course import Course, make_writable_and_remove
-from .merge import LEDGER_NAME, Ledger
-from .nbcells import nbgrader_meta
+from autograder.reporting import feedback as fb
+from autograder.course import Course, make_writable_and_remove
+from autograder.grading.merge import LEDGER_NAME, Ledger
+from autograder.nbcells import nbgrader_meta
 
 
 # ----------------------------------------------------------------------------- data
@@ -114,7 +114,7 @@ class ClassResults:
 def _mistake_index() -> dict:
     """exercise -> [(catalogue message, id)] (empty if the catalogue is not importable)."""
     try:
-        from . import mistakes
+        from autograder import mistakes
     except Exception:
         return {}
     index = defaultdict(list)
@@ -162,7 +162,7 @@ def gather(course: Course, assignments: list | None = None) -> ClassResults:
     """Read gradebook, ledger and autograded notebooks into a :class:`ClassResults`."""
     from nbgrader.api import Gradebook
 
-    from .batch_worker import export_structure
+    from autograder.grading.worker import export_structure
 
     ledger = Ledger(course.state / LEDGER_NAME).latest()
     course.require_gradebook()
@@ -496,7 +496,7 @@ def render_class_report(results: ClassResults, stats: dict, figures: dict, *, fe
         parts.append("<p>None.</p>")
     parts.append("<h2 id='flags'>Flags</h2>")
     if stats["flags"]:
-        from .integrity import FLAG_MEANINGS
+        from autograder.integrity.scan import FLAG_MEANINGS
 
         parts.append("<table><tr><th>student</th><th>assignment</th><th>flag</th><th>cell</th><th>details</th></tr>")
         for student, a, flag in stats["flags"]:
@@ -522,7 +522,7 @@ def similarity_section(course: Course, results: ClassResults) -> str:
     exercise with the released student version as the shared baseline (its stubs are
     not evidence). Listed for the TA to judge; nothing here changes a score.
     """
-    from . import similarity
+    from autograder.integrity import similarity
 
     pairs, matches = [], []
     for assignment in results.assignments:
@@ -568,7 +568,7 @@ def write_feedback(course: Course, results: ClassResults) -> list:
         if outcome.status == "missing":
             continue
         if a not in released:
-            from .batch_worker import _cell_sources
+            from autograder.grading.worker import _cell_sources
 
             released[a] = {}
             for nb in sorted((course.release / a).glob("*.ipynb")) if (course.release / a).is_dir() else []:

@@ -1,8 +1,8 @@
-"""Offline reveal.js slides of every lesson: `make slides`, `python -m autograder.slides`.
+"""Offline reveal.js slides of every lesson: `make slides`, `python -m autograder.present.slides`.
 
 Each instructor notebook (solutions/<id>/<id>.ipynb) is executed with the
 repository's Python kernel and exported to build/slides/<id>.slides.html with
-the reveal.js, MathJax and Font Awesome copies vendored in autograder/static/
+the reveal.js, MathJax and Font Awesome copies vendored in autograder/present/static/
 (copied next to the decks as build/slides/_static/). A deck loads nothing from
 the network: the build fails if one would. The folder build/slides/ can be
 copied to a USB stick and opened with any browser, from file:// or a server.
@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder._buildcli import BuildCommand
+from autograder.present.buildcli import BuildCommand
 
 STATIC = Path(__file__).resolve().parent / "static"
 TEMPLATES = STATIC / "templates"
@@ -302,7 +302,7 @@ def check_offline(page: Path, text: str) -> None:
     if urls:
         raise BuildError(
             f"{page} would load from the network: {', '.join(urls)}. "
-            "Vendor the file in autograder/static/ or remove the output that needs it."
+            "Vendor the file in autograder/present/static/ or remove the output that needs it."
         )
 
 
@@ -449,7 +449,7 @@ def add_parser(sub):
 
 
 def cli(argv=None) -> int:
-    """Command line: python -m autograder.slides [LESSON ...] [--out DIR] [--force] ..."""
+    """Command line: python -m autograder.present.slides [LESSON ...] [--out DIR] [--force] ..."""
     return _COMMAND.cli(argv)
 
 

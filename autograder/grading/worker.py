@@ -1,6 +1,6 @@
 """One grading worker: a long-lived process that autogrades submissions with nbgrader.
 
-``autograder.batch`` starts W of these (``multiprocessing``, spawn) and hands them
+``autograder.grading.autograde`` starts W of these (``multiprocessing``, spawn) and hands them
 one submission at a time over a pipe. A worker pays nbgrader's import and set-up
 once, then, for every submission, runs nbgrader's own ``Autograde`` converter (the
 code behind ``nbgrader autograde``: sanitize, overwrite locked cells from the
@@ -22,7 +22,7 @@ The pipeline of one submission (:func:`grade_submission`), in order:
    the submission, it may override per-cell scores and add flags (a clean-room
    re-check plugs in here). Default: none.
 
-Every kernel starts through ``python -m autograder.jail`` (:class:`KernelJail`): the
+Every kernel starts through ``python -m autograder.isolation.kernel_jail`` (:class:`KernelJail`): the
 student's code writes only in a scratch folder of its own kernel, reads only Python,
 the course packages and its own student's folder, listens on its own ports and
 connects nowhere, and cannot signal the worker, so it can neither change nor show the
@@ -50,7 +50,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from .course import make_writable_and_remove
+from autograder.course import make_writable_and_remove
 
 # ----------------------------------------------------------------------------- data
 
@@ -324,7 +324,7 @@ HIST_ARG = "--HistoryManager.hist_file=:memory:"
 
 
 class KernelJail:
-    """How this worker's kernels are started: through ``python -m autograder.jail``.
+    """How this worker's kernels are started: through ``python -m autograder.isolation.kernel_jail``.
 
     A kernel runs the student's code as the grader's user. Started through the jail:
 
@@ -370,7 +370,7 @@ class KernelJail:
         return path
 
     def prefix(self, scratch, *, connection_file=None, ports=None) -> list:
-        cmd = [sys.executable, "-m", "autograder.jail", "--scratch", str(scratch)]
+        cmd = [sys.executable, "-m", "autograder.isolation.kernel_jail", "--scratch", str(scratch)]
         reads = list(self.read) + [str(p) for p in (self.student_dir, connection_file) if p]
         for path in reads:
             cmd += ["--read", path]
@@ -715,7 +715,7 @@ _CHANGE_FLAGS = (
 
 def _cell_sources(path: Path) -> dict:
     """grade_id -> source of every nbgrader cell of a notebook file ({} if unreadable)."""
-    from .nbcells import cell_source, nbgrader_meta
+    from autograder.nbcells import cell_source, nbgrader_meta
 
     try:
         nb = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -760,7 +760,7 @@ class Worker:
     """The grading state of one worker process: config, scratch gradebook, hook."""
 
     def __init__(self, *, index: int, root: str, structure: dict, settings: dict):
-        from .course import Course, ensure_path_env, make_writable_and_remove
+        from autograder.course import Course, ensure_path_env, make_writable_and_remove
 
         ensure_path_env()
         become_subreaper()
@@ -795,18 +795,21 @@ class Worker:
         self.isolation_flag = None
         self.kernel_had_secret = True
         if settings.get("jail_kernels", True):
-            hide = {str(self.course.root.resolve()), str(Path(__file__).resolve().parents[1])}
+            from autograder.course import kit_checkout
+
+            # the course folder and the kit's own checkout (its solutions/, its tests) stay hidden
+            hide = {str(self.course.root.resolve())} | ({str(kit_checkout())} if kit_checkout() else set())
             # With clean-room scores the kernel's own results only serve as evidence, so it
             # does not get the course secret: nothing it prints can give the secret away.
-            from .secret import ENV_VAR
+            from autograder.checks.secret import ENV_VAR
 
-            clean_room = settings.get("post_grade") == "autograder.cleanroom:post_grade"
+            clean_room = settings.get("post_grade") == "autograder.grading.cleanroom:post_grade"
             withhold = clean_room and bool(os.environ.get(ENV_VAR))
             self.kernel_had_secret = not withhold
             JAIL = KernelJail(self.kernel_home, kernel_reads(hide), sorted(hide),
                               memory=settings.get("kernel_memory"), file_size=KERNEL_FILE_SIZE,
                               unset=[ENV_VAR] if withhold else [])
-            from ._sandbox_child import landlock_abi
+            from autograder.isolation.sandbox_child import landlock_abi
 
             if landlock_abi() < 1:
                 self.isolation_flag = {
@@ -907,7 +910,7 @@ class Worker:
         from nbgrader.converters import Autograde, NbGraderException
         from nbgrader.coursedir import CourseDirectory
         from nbgrader.preprocessors import Execute
-        from .course import chdir
+        from autograder.course import chdir
 
         config = self.course.config
         with Gradebook(self.scratch_url, self.course.course_id) as gb:
@@ -1064,7 +1067,7 @@ def become_subreaper() -> bool:
 
 def _children(pid: int) -> list:
     """(pid, state) of the processes whose parent is ``pid`` (from /proc; none without /proc)."""
-    from ._sandbox_child import proc_pids
+    from autograder.isolation.sandbox_child import proc_pids
 
     found = []
     for child in proc_pids():

@@ -96,7 +96,7 @@ class CheckResult:
     seconds : float
         Wall time of the check.
     secret_id : str or None
-        Fingerprint of the secret for hidden checks (see :func:`autograder.secret.fingerprint`).
+        Fingerprint of the secret for hidden checks (see :func:`autograder.checks.secret.fingerprint`).
     """
 
     name: str

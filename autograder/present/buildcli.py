@@ -1,4 +1,4 @@
-"""The command line of the lesson builds, `python -m autograder.slides` and `python -m autograder.site`.
+"""The command line of the lesson builds, `python -m autograder.present.slides` and `python -m autograder.present.site`.
 
 Both execute lessons into the same cache and export them; they share their options
 (LESSON ..., --out, --cache, --jobs, --timeout, --force), their error handling and

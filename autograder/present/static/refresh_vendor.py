@@ -7,7 +7,7 @@ the pages use:
 
     mkdir -p /tmp/kmeans-vendor && cd /tmp/kmeans-vendor
     npm install reveal.js@4.0.2 mathjax@2.7.9 font-awesome@4.7.0
-    python autograder/static/refresh_vendor.py /tmp/kmeans-vendor/node_modules
+    python autograder/present/static/refresh_vendor.py /tmp/kmeans-vendor/node_modules
 
 Building and presenting never run it: the pruned copies are part of the repository.
 """

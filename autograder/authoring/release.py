@@ -17,7 +17,7 @@ import logging
 import time
 from pathlib import Path
 
-from .course import Course, CourseError, chdir, ensure_path_env
+from autograder.course import Course, CourseError, chdir, ensure_path_env
 
 
 def release_assignment(course: Course, assignment: str, *, log: logging.Logger | None = None) -> None:

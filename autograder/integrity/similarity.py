@@ -59,7 +59,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .nbcells import cell_source, nbgrader_meta
+from autograder.nbcells import cell_source, nbgrader_meta
 
 __all__ = ["Fingerprint", "Evidence", "Pair", "Match", "fingerprint", "winnow", "similarity",
            "containment", "similar_pairs", "reference_closeness", "reference_source", "solution_cells",

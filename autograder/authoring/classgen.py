@@ -25,8 +25,8 @@ import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .nbcells import cell_source as _source
-from .nbcells import nbgrader_meta
+from autograder.nbcells import cell_source as _source
+from autograder.nbcells import nbgrader_meta
 
 FIRST = ["Ada", "Ben", "Chloe", "Dmitri", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Keiko", "Liam",
          "Maya", "Nikhil", "Olga", "Pablo", "Quinn", "Rosa", "Samir", "Tara", "Umar", "Vera", "Wei", "Ximena",
@@ -106,7 +106,7 @@ def _exercises(solution_nb: dict) -> list[str]:
 def _catalogue() -> dict:
     """exercise -> [mistake id] from the mistake catalogue ({} if it is unavailable)."""
     try:
-        from . import mistakes
+        from autograder import mistakes
     except Exception:
         return {}
     out = {}
@@ -200,7 +200,7 @@ def _written_answer(source: str, good: bool) -> str:
 
 def student_notebook(release_nb: dict, solution_nb: dict, plan: StudentPlan, assignment: str) -> dict:
     """The notebook ``plan``'s student submits for ``assignment`` (a JSON dict)."""
-    from . import mistakes as catalogue
+    from autograder import mistakes as catalogue
 
     nb = copy.deepcopy(release_nb)
     solutions = {}

@@ -25,7 +25,7 @@ import os
 import time
 from pathlib import Path
 
-from .batch_worker import Result
+from autograder.grading.worker import Result
 
 LEDGER_NAME = "ledger.jsonl"
 

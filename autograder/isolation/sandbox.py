@@ -33,7 +33,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import _sandbox_child as wire
+from autograder.isolation import sandbox_child as wire
 
 CHILD = Path(wire.__file__).resolve()
 # Callbacks and reference calls one student call may make (a loop of requests is a hang).

@@ -2,7 +2,7 @@
 
 ::
 
-    python -m autograder.jail [--write DIR ...] [--scratch DIR] [--read PATH ...]
+    python -m autograder.isolation.kernel_jail [--write DIR ...] [--scratch DIR] [--read PATH ...]
                               [--hide DIR ...] [--bind-port PORT ...] [--unset VAR ...] [--memory BYTES] [--file-size BYTES]
                               -- CMD ARG ...
 
@@ -44,7 +44,7 @@ WEAK_MARKER = "kmeans-course jail: weak isolation:"
 
 
 def parse(argv):
-    parser = argparse.ArgumentParser(prog="python -m autograder.jail",
+    parser = argparse.ArgumentParser(prog="python -m autograder.isolation.kernel_jail",
                                      description="Run a command that can write only beneath the given folders.")
     parser.add_argument("--write", action="append", default=[], metavar="DIR",
                         help="a folder the command may write beneath (repeatable)")
@@ -126,7 +126,7 @@ def system_paths(hide=()) -> list:
 def apply(write, *, scratch=None, memory=None, file_size=None, read=None, hide=(), bind_ports=None,
           processes=None) -> str:
     """Restrict this process (and what it will exec); returns the Landlock description."""
-    from autograder._sandbox_child import landlock, process_limit, restrict_syscalls
+    from autograder.isolation.sandbox_child import landlock, process_limit, restrict_syscalls
 
     folders = [os.path.abspath(d) for d in write]
     if scratch:

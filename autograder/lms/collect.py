@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from .course import Course, CourseError
+from autograder.course import Course, CourseError
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024  # a notebook larger than this is not a submission
 PROVENANCE = ".collect.json"

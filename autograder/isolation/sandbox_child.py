@@ -1,6 +1,6 @@
 """The clean room's child process: it runs a student's code and nothing else.
 
-The parent (``autograder.sandbox``) starts this file BY PATH, as a script, in a fresh
+The parent (``autograder.isolation.sandbox``) starts this file BY PATH, as a script, in a fresh
 interpreter with resource limits, a scratch working directory and a scrubbed
 environment::
 

@@ -10,7 +10,7 @@ Two readers of the submitted notebook, neither of which runs student code:
 - ``beside_the_notebook`` lists files submitted with the notebook that Python would
   import in place of a module (``numpy.py``, a ``kmeans_ref/`` folder).
 
-Policy (applied in ``autograder.cleanroom``): a solution cell that reaches ``kmeans_ref``
+Policy (applied in ``autograder.grading.cleanroom``): a solution cell that reaches ``kmeans_ref``
 or ``autograder`` earns 0 for the exercises it defines; every other flag is evidence for
 the TA and changes no score.
 
@@ -24,8 +24,8 @@ from __future__ import annotations
 import ast
 from dataclasses import asdict, dataclass
 
-from .nbcells import cell_source as _text
-from .nbcells import nbgrader_meta as _nbgrader
+from autograder.nbcells import cell_source as _text
+from autograder.nbcells import nbgrader_meta as _nbgrader
 
 COURSE_PACKAGES = ("kmeans_ref", "autograder")
 LIBRARIES = ("sklearn", "scipy")

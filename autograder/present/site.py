@@ -1,4 +1,4 @@
-"""Executed HTML of every lesson: `make site`, `python -m autograder.site`.
+"""Executed HTML of every lesson: `make site`, `python -m autograder.present.site`.
 
 Writes build/site/:
 
@@ -23,8 +23,8 @@ import html
 import sys
 from pathlib import Path
 
-from autograder._buildcli import BuildCommand
-from autograder.slides import (
+from autograder.present.buildcli import BuildCommand
+from autograder.present.slides import (
     MATHJAX,
     BuildError,
     Job,
@@ -36,7 +36,7 @@ from autograder.slides import (
     index_page,
     localize_outputs,
 )
-from autograder.slides import _cached_title, _silent
+from autograder.present.slides import _cached_title, _silent
 
 # version name -> (source folder, errors allowed while executing, label)
 VERSIONS = {
@@ -206,7 +206,7 @@ def add_parser(sub):
 
 
 def cli(argv=None) -> int:
-    """Command line: python -m autograder.site [LESSON ...] [--version V] [--out DIR] [--force] ..."""
+    """Command line: python -m autograder.present.site [LESSON ...] [--version V] [--out DIR] [--force] ..."""
     return _COMMAND.cli(argv)
 
 

@@ -37,13 +37,15 @@ from pathlib import Path
 
 import kmeans_ref
 
-from . import integrity
-from .nbcells import cell_source as _text
-from .nbcells import nbgrader_meta as _meta
-from .sandbox import Limits, Sandbox
+from autograder.integrity import scan as integrity
+from autograder.course import kit_checkout
+from autograder.nbcells import cell_source as _text
+from autograder.nbcells import nbgrader_meta as _meta
+from autograder.isolation.sandbox import Limits, Sandbox
 
-ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = ROOT / "solutions"
+# The instructor sources of the kit's own checkout: the default lesson sources (a batch
+# always passes its course's own). None when the kit runs from an installed copy.
+SOLUTIONS = kit_checkout() / "solutions" if kit_checkout() else None
 MAX_NOTEBOOK_BYTES = 20 * 1024**2
 
 
@@ -169,9 +171,11 @@ def grade_notebook(path, lesson: str, *, source: Path | None = None, secret: str
 
     ``notebook``: the submission already read with ``read_notebook`` (saves reading it again).
     """
-    from . import EXERCISES, POINTS, run_check
+    from autograder import EXERCISES, POINTS, run_check
 
     report = CleanRoomReport(lesson=lesson)
+    if source is None and SOLUTIONS is None:
+        raise ValueError(f"no instructor source for {lesson}: pass source=<course>/solutions/{lesson}/{lesson}.ipynb")
     source_nb = read_notebook(source or SOLUTIONS / lesson / f"{lesson}.ipynb")
     exercises = [name for name, info in EXERCISES.items() if info.lesson == lesson]
     try:
@@ -252,7 +256,7 @@ def _start_without_fatal_cells(box: Sandbox, report: CleanRoomReport) -> None:
     the exercises it defines, never the others: it is replaced by an empty cell and the
     start is tried again, once per culprit.
     """
-    from .sandbox import SandboxError
+    from autograder.isolation.sandbox import SandboxError
 
     for _ in range(len(box.cells) + 1):
         try:
@@ -309,9 +313,9 @@ def post_grade(autograded, info):
     integrity evidence plus every cell where the student's kernel reported a different
     score, and whose diagnoses are the checkers' messages (hidden inputs never shown).
     """
-    from .batch_worker import PostGradeResult
+    from autograder.grading.worker import PostGradeResult
 
-    from . import EXERCISES
+    from autograder import EXERCISES
 
     source = Path(info.root) / "solutions" / info.assignment / f"{info.notebook}.ipynb"
     is_lesson = any(exercise.lesson == info.assignment for exercise in EXERCISES.values())
@@ -362,7 +366,7 @@ def wrong_notebook(path, lesson: str, root: Path) -> str:
 
 
 def _wrong_lesson(nb: dict, lesson: str) -> str:
-    from . import EXERCISES
+    from autograder import EXERCISES
 
     ids = {_meta(c).get("grade_id") for c in nb.get("cells", [])} - {None}
     mine = {name for name, info in EXERCISES.items() if info.lesson == lesson}

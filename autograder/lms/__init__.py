@@ -1,0 +1,1 @@
+"""The LMS round trip: downloads in (collect)."""

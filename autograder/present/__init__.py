@@ -1,0 +1,1 @@
+"""Presenting the lessons offline: reveal.js slides and the executed site, with vendored assets."""

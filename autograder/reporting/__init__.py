@@ -1,0 +1,1 @@
+"""What the grades become: grades.csv, the class report and feedback pages."""
