@@ -32,6 +32,19 @@ from matplotlib.ticker import FormatStrFormatter
 from matplotlib.transforms import blended_transform_factory
 
 import kmeans_ref as _ref
+from kmeans_ref._inputs import as_1d as _as_1d
+from kmeans_ref._inputs import as_2d_points as _as_2d_points
+from kmeans_ref._inputs import as_centroids as _as_centroids
+from kmeans_ref._inputs import check_metric as _check_metric
+from kmeans_ref._inputs import padded_limits as _padded_limits
+from kmeans_ref.landscape import (
+    empty_cluster_intervals,
+    local_minima_1d,
+    loss_landscape_1d,
+    loss_slice,
+    loss_slice_slope,
+    region_labels,
+)
 
 __all__ = [
     "CLUSTER_COLORS",
@@ -81,9 +94,6 @@ MEDIAN_COLOR = "#1F5FD6"
 #: Points that have no cluster yet.
 UNASSIGNED_COLOR = "#9A9A9A"
 
-_METRICS = ("l2", "l1")
-
-
 def cluster_color(j: int) -> str:
     """The colour of cluster ``j`` (0-indexed) in every figure of the course."""
     return CLUSTER_COLORS[int(j) % len(CLUSTER_COLORS)]
@@ -99,55 +109,8 @@ def _new_axes(ax, figsize=(5.5, 4.2)):
     return ax
 
 
-def _as_2d_points(X, name="X") -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] != 2:
-        raise ValueError(
-            f"{name} must have shape (2, N) (one 2-D observation per column), "
-            f"got an array of shape {X.shape}"
-        )
-    return X
-
-
-def _as_centroids(M, d: int, name="M") -> np.ndarray:
-    M = np.asarray(M, dtype=np.float64)
-    if M.ndim != 2 or M.shape[0] != d or M.shape[1] < 1:
-        raise ValueError(
-            f"{name} must have shape ({d}, k) (one centroid per column), "
-            f"got an array of shape {M.shape}"
-        )
-    return M
-
-
-def _as_1d(x, name="x") -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 2 and 1 in x.shape:
-        x = x.ravel()
-    if x.ndim != 1 or x.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array of shape (N,), got shape {x.shape}")
-    return x
-
-
-def _check_metric(metric: str) -> str:
-    if metric not in _METRICS:
-        raise ValueError(f"metric must be 'l2' or 'l1', got metric={metric!r}")
-    return metric
-
-
 def _labels(Y) -> np.ndarray:
     return np.asarray(_ref.labels_from_one_hot(Y), dtype=np.int64)
-
-
-def _region_labels(grid, M, metric: str) -> np.ndarray:
-    """Nearest centroid of every grid point, ties to the lowest index.
-
-    Distances from ``kmeans_ref.sq_distances`` / ``l1_distances``, rounded before the argmin
-    so that rounding noise does not scatter exact ties (whole L1 tie regions) between clusters.
-    """
-    D = _ref.sq_distances(grid, M) if metric == "l2" else _ref.l1_distances(grid, M)
-    D = np.asarray(D, dtype=np.float64)
-    scale = max(float(np.abs(D).max()), 1e-300)
-    return np.argmin(np.round(D / scale, 10), axis=0)
 
 
 def _loss(X, z, M, metric: str) -> float:
@@ -167,12 +130,6 @@ def _fmt(value: float) -> str:
     if 1e3 <= abs(value) < 1e9:
         return f"{value:,.0f}"
     return f"{value:.4g}"
-
-
-def _padded_limits(values, pad=0.08):
-    lo, hi = float(np.min(values)), float(np.max(values))
-    span = hi - lo if hi > lo else max(abs(hi), 1.0)
-    return lo - pad * span, hi + pad * span
 
 
 def _limits_2d(*arrays):
@@ -310,7 +267,7 @@ def plot_voronoi(M, *, ax=None, xlim=None, ylim=None, metric="l2", alpha=0.15, r
     ys = np.linspace(ylim[0], ylim[1], resolution)
     gx, gy = np.meshgrid(xs, ys)
     grid = np.vstack([gx.ravel(), gy.ravel()])
-    labels = _region_labels(grid, M, metric).reshape(gy.shape)
+    labels = region_labels(grid, M, metric=metric).reshape(gy.shape)
     palette = np.array([mcolors.to_rgba(c, alpha) for c in CLUSTER_COLORS])
     rgba = palette[labels % len(CLUSTER_COLORS)]
     ax.imshow(
@@ -1090,186 +1047,6 @@ def plot_elbow(ks, losses, *, ax=None):
 # --------------------------------------------------------------------------- loss along a line
 
 
-def _sublevel_interval_l2(R, u, c):
-    """Per observation, the open interval of t where ||r_i - t u||^2 < c_i (nan if empty).
-
-    ``||r - t u||^2 = a t^2 - 2 p t + s`` with ``a = ||u||^2``, ``p = u.r``, ``s = ||r||^2``:
-    a convex parabola, below the level ``c`` strictly between its two roots when
-    ``p^2 - a (s - c) > 0``. A double root (the parabola only touches the level) is no
-    interval: the assignment does not change there.
-    """
-    a = float(u @ u)
-    p = u @ R
-    s = np.sum(R * R, axis=0)
-    with np.errstate(invalid="ignore"):
-        disc = p * p - a * (s - c)  # -inf or nan when c is inf (k = 1): no crossing
-        root = np.sqrt(np.where(disc > 0, disc, np.nan))
-    return (p - root) / a, (p + root) / a
-
-
-def _sublevel_interval_l1(R, u, c):
-    """Per observation, the open interval of t where ||r_i - t u||_1 < c_i (nan if empty).
-
-    ``f(t) = sum_q |r_q - t u_q|`` is convex and piecewise linear, with breakpoints at
-    ``r_q / u_q``: its minimum is at a breakpoint, and on each side of it ``f`` crosses a level
-    ``c > min f`` once, on one linear piece (beyond the outer breakpoints the slope is
-    ``-/+ sum_q |u_q|``).
-    """
-    N = R.shape[1]
-    lo, hi = np.full(N, np.nan), np.full(N, np.nan)
-    moving = u != 0
-    slope = float(np.abs(u).sum())
-    for i in range(N):
-        r, level = R[:, i], c[i]
-        if not np.isfinite(level):
-            continue
-        b = np.unique(r[moving] / u[moving])
-        f = np.abs(r[None, :] - b[:, None] * u[None, :]).sum(axis=1)
-        m = int(np.argmin(f))
-        if not f[m] < level:
-            continue
-        above = np.flatnonzero(f[:m] >= level)
-        if above.size == 0:
-            lo[i] = b[0] - (level - f[0]) / slope
-        else:
-            a_ = above[-1]
-            lo[i] = b[a_] + (f[a_] - level) / (f[a_] - f[a_ + 1]) * (b[a_ + 1] - b[a_])
-        above = m + np.flatnonzero(f[m:] >= level)
-        if above.size == 0:
-            hi[i] = b[-1] + (level - f[-1]) / slope
-        else:
-            a_ = above[0]
-            hi[i] = b[a_ - 1] + (level - f[a_ - 1]) / (f[a_] - f[a_ - 1]) * (b[a_] - b[a_ - 1])
-    return lo, hi
-
-
-def _gaps(lo, hi, start, stop):
-    """The parts of [start, stop] covered by none of the open intervals (lo_i, hi_i)."""
-    keep = np.isfinite(lo) & np.isfinite(hi)
-    gaps, edge = [], start
-    for a, b in sorted(zip(lo[keep], hi[keep])):
-        if a > edge:
-            gaps.append((edge, min(a, stop)))
-        edge = max(edge, b)
-        if edge >= stop:
-            break
-    if edge < stop:
-        gaps.append((edge, stop))
-    return [(a, b) for a, b in gaps if b > a]
-
-
-def _check_slice(X, M, j, direction):
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] == 0:
-        raise ValueError(f"X must have shape (d, N) (one observation per column), got {X.shape}")
-    M = _as_centroids(M, X.shape[0])
-    k = M.shape[1]
-    if isinstance(j, bool) or not isinstance(j, (int, np.integer)) or not 0 <= j < k:
-        raise ValueError(f"j must be a centroid index in 0..{k - 1} for k={k}, got j={j!r}")
-    u = np.asarray(direction, dtype=np.float64)
-    if u.ndim == 2 and u.shape[1] == 1:
-        u = u[:, 0]
-    if u.shape != (X.shape[0],) or not np.any(u != 0):
-        raise ValueError(
-            f"direction must be a non-zero vector of shape ({X.shape[0]},), "
-            f"got {u.tolist() if u.size <= 6 else u.shape}"
-        )
-    return X, M, int(j), u
-
-
-def _slice_parts(X, M, j, u, metric):
-    """The pieces shared by ``loss_slice`` and ``plot_loss_slice``.
-
-    Returns ``c`` (N,), the distance of each observation to its nearest *other* centroid
-    (inf when k = 1), ``first`` (N,), the index of that centroid, and the interval
-    ``(lo, hi)`` of t where centroid j is strictly nearer.
-    """
-    dist = _ref.sq_distances if metric == "l2" else _ref.l1_distances
-    others = [l for l in range(M.shape[1]) if l != j]
-    N = X.shape[1]
-    if others:
-        D_other = np.asarray(dist(X, M[:, others]), dtype=np.float64)
-        c = D_other.min(axis=0)
-        first = np.asarray(others)[np.argmin(D_other, axis=0)]
-    else:
-        c, first = np.full(N, np.inf), np.full(N, M.shape[1])
-    R = X - M[:, [j]]
-    interval = _sublevel_interval_l2 if metric == "l2" else _sublevel_interval_l1
-    lo, hi = interval(R, u, c)
-    return c, first, lo, hi
-
-
-def _path_distances(X, M, j, u, ts, metric):
-    """``(T, N)``: distance of every observation to centroid j placed at ``m_j + t u``."""
-    P = M[:, [j]] + u[:, None] * ts[None, :]
-    dist = _ref.sq_distances if metric == "l2" else _ref.l1_distances
-    return np.asarray(dist(X, P), dtype=np.float64)
-
-
-def _default_ts(X, M, j, u, kinks, resolution=801):
-    along = (u @ (X - M[:, [j]])) / float(u @ u)  # where the moving centroid passes each x_i
-    ends = np.concatenate([along, kinks, [0.0]])
-    lo, hi = _padded_limits(ends, 0.1)
-    return np.linspace(lo, hi, resolution)
-
-
-def loss_slice(X, M, j, direction, *, ts=None, metric="l2"):
-    """The min-form loss as centroid ``j`` moves along a line, and where its kinks are.
-
-    Centroid ``j`` is placed at ``m_j + t * direction`` while the other centroids stay put,
-    and ``L(t) = sum_i min_l dist(x_i, m_l)`` is evaluated at every ``t`` in ``ts``
-    (squared Euclidean distances for ``metric="l2"``, L1 distances for "l1"). Observation
-    ``i`` is won by the moving centroid on an interval of ``t`` (a parabola, resp. a convex
-    piecewise-linear function, below the distance to its nearest other centroid); the ends
-    of these intervals, where the assignment changes, are the kinks of ``L``. They are
-    computed exactly (roots of the parabola, resp. of the linear pieces), not read off the
-    grid. With ``k = 1`` there are none and, for "l2", ``L`` is a parabola in ``t``.
-
-    >>> X = [[4, 8, 12], [0, 0, 0]]          # three points on the x-axis
-    >>> M = [[0, 8], [0, 3]]                 # m_0 moves along the x-axis, m_1 = (8, 3) stays
-    >>> ts, L, kinks = loss_slice(X, M, 0, [1, 0])
-    >>> kinks    # x = 4 switches where (4 - t)^2 = 16 + 9, x = 8 where (8 - t)^2 = 9, ...
-    array([-1.,  5.,  7.,  9., 11., 17.])
-    >>> loss_slice(X, M, 0, [1, 0], ts=[0.0, 6.0])[1]    # 16 + 9 + 25 and 4 + 4 + 25
-    array([50., 33.])
-
-    Parameters
-    ----------
-    X : array_like of shape (d, N)
-        Observations, one per column.
-    M : array_like of shape (d, k)
-        Centroids; ``M[:, j]`` is the position at ``t = 0``.
-    j : int
-        The centroid that moves, in 0..k-1.
-    direction : array_like of shape (d,)
-        Non-zero direction ``u`` of the line.
-    ts : array_like of shape (T,), optional
-        Positions along the line; default: 801 values covering the data and every kink.
-    metric : "l2" or "l1"
-
-    Returns
-    -------
-    ts : ndarray of shape (T,)
-    L : ndarray of shape (T,), the loss at each ``t``
-    kinks : ndarray of shape (m,), sorted, the distinct ``t`` where an assignment changes
-        (within the range of ``ts``)
-    """
-    X, M, j, u = _check_slice(X, M, j, direction)
-    metric = _check_metric(metric)
-    c, _, lo, hi = _slice_parts(X, M, j, u, metric)
-    kinks = np.unique(np.concatenate([lo, hi]))
-    kinks = kinks[np.isfinite(kinks)]
-    if ts is None:
-        ts = _default_ts(X, M, j, u, kinks)
-    else:
-        ts = np.asarray(ts, dtype=np.float64)
-        if ts.ndim != 1 or ts.size == 0 or not np.all(np.isfinite(ts)):
-            raise ValueError(f"ts must be a non-empty 1-D array of finite numbers, got {ts.shape}")
-    kinks = kinks[(kinks >= ts.min()) & (kinks <= ts.max())]
-    L = np.minimum(_path_distances(X, M, j, u, ts, metric), c[None, :]).sum(axis=1)
-    return ts, L, kinks
-
-
 def plot_loss_slice(X, M, j, direction, *, ts=None, ax=None, metric="l2", slope=False,
                     title=None):
     """Draw the min-form loss as centroid ``j`` moves along ``m_j + t * direction``.
@@ -1305,40 +1082,23 @@ def plot_loss_slice(X, M, j, direction, *, ts=None, ax=None, metric="l2", slope=
         The curve has gid "loss", the kink lines are a ``LineCollection`` with gid "kinks"
         (one vertical segment at each kink), the bands gid "empty", the slope gid "slope".
     """
-    X, M, j, u = _check_slice(X, M, j, direction)
-    metric = _check_metric(metric)
-    ts, _, kinks = loss_slice(X, M, j, u, ts=ts, metric=metric)
-    grid = np.union1d(ts, kinks)
-    c, first, lo, hi = _slice_parts(X, M, j, u, metric)
-    Dj = _path_distances(X, M, j, u, grid, metric)
-    L = np.minimum(Dj, c[None, :]).sum(axis=1)
+    ts, _, kinks = loss_slice(X, M, j, direction, ts=ts, metric=metric)
+    grid = np.union1d(ts, kinks)  # the corners of the curve exactly on the drawn grid
+    _, L, _ = loss_slice(X, M, j, direction, ts=grid, metric=metric)
+    k = np.shape(M)[1]
     ax = _new_axes(ax, figsize=(6.0, 4.0))
     color = cluster_color(j)
-    k = M.shape[1]
     ax.plot(grid, L, color=color, lw=2.2, gid="loss", label="min-form loss")
     if kinks.size:
         ax.vlines(kinks, 0, 1, transform=ax.get_xaxis_transform(), colors="0.35", lw=1.0,
                   linestyles=":", gid="kinks",
                   label=f"an assignment changes ({kinks.size} kink{'s' * (kinks.size > 1)})")
-    # Who wins observation i at t: the moving centroid if strictly nearer, or if tied and
-    # of lower index (the course's tie rule).
-    owned = (Dj < c[None, :]) | ((Dj == c[None, :]) & (j < first[None, :]))
-    if k > 1:
-        for n, (a, b) in enumerate(_gaps(lo, hi, grid[0], grid[-1])):
-            ax.axvspan(a, b, color="0.5", alpha=0.15, lw=0, zorder=0, gid="empty",
-                       label=f"centroid {j} wins no observation" if n == 0 else None)
+    empty = empty_cluster_intervals(X, M, j, direction, (grid[0], grid[-1]), metric=metric)
+    for n, (a, b) in enumerate(empty):
+        ax.axvspan(a, b, color="0.5", alpha=0.15, lw=0, zorder=0, gid="empty",
+                   label=f"centroid {j} wins no observation" if n == 0 else None)
     if slope:
-        R = X[None, :, :] - (M[:, j][:, None] + u[:, None] * grid[None, :]).T[:, :, None]
-        if metric == "l2":
-            dterm = -2.0 * np.einsum("q,tqi->ti", u, R)   # d/dt ||r_i - t u||^2
-        else:
-            dterm = -np.einsum("q,tqi->ti", u, np.sign(R))  # d/dt ||r_i - t u||_1
-        dL = np.where(owned, dterm, 0.0).sum(axis=1)
-        # the slope is undefined AT a kink: a grid point landing exactly on one would draw a
-        # spurious vertical segment between the tie value and a one-sided value
-        if len(kinks):
-            span = max(abs(grid[-1] - grid[0]), 1.0)
-            dL[np.isclose(grid[:, None], np.asarray(kinks)[None, :], rtol=0, atol=1e-9 * span).any(axis=1)] = np.nan
+        dL = loss_slice_slope(X, M, j, direction, grid, metric=metric)
         # break the line at each kink: the slope jumps there
         cut = np.searchsorted(grid, kinks)
         xs = np.insert(grid, cut, np.nan)
@@ -1362,57 +1122,6 @@ def plot_loss_slice(X, M, j, direction, *, ts=None, ax=None, metric="l2", slope=
 
 
 # --------------------------------------------------------------------------- 1-D landscape
-
-
-def loss_landscape_1d(x, *, lim=None, resolution=200):
-    """The min-form loss of k = 2 centres for 1-D data on a grid.
-
-    ``L[a, b] = sum_i min((x_i - mu[a])^2, (x_i - mu[b])^2)``, i.e.
-    ``kmeans_ref.min_form_loss(x[None, :], [[mu[a], mu[b]]])``; symmetric: ``L == L.T``.
-
-    Returns
-    -------
-    mu : ndarray (resolution,), the grid of centre positions (both axes)
-    L : ndarray (resolution, resolution), ``L[a, b]`` the loss at ``mu1 = mu[a], mu2 = mu[b]``
-    """
-    x = _as_1d(x)
-    lim = _padded_limits(x, 0.15) if lim is None else (float(lim[0]), float(lim[1]))
-    mu = np.linspace(lim[0], lim[1], int(resolution))
-    D = np.asarray(_ref.sq_distances(x[None, :], mu[None, :]))  # (G, N): (x_i - mu[a])^2
-    L = np.empty((mu.size, mu.size))
-    for a in range(mu.size):  # one row at a time keeps memory at G * N
-        L[a] = np.minimum(D[a][None, :], D).sum(axis=1)
-    return mu, L
-
-
-def local_minima_1d(x):
-    """The exact local minima of the k = 2 min-form loss of 1-D data.
-
-    In one dimension a clustering that Lloyd's algorithm cannot improve splits the sorted data
-    into a left and a right group; the pair of group means is a (strict) local minimum of
-    L(mu1, mu2) when every point is strictly nearer to its own group's mean. Each split is
-    listed once with mu1 < mu2 (its mirror image (mu2, mu1) is a minimum too).
-
-    Returns
-    -------
-    ndarray of shape (m, 3): rows (mu1, mu2, loss), sorted by loss (row 0: a global minimum)
-
-    >>> local_minima_1d([0.0, 1.0, 10.0, 11.0]).tolist()
-    [[0.5, 10.5, 1.0]]
-    """
-    xs = np.sort(_as_1d(x))
-    rows = []
-    for s in range(1, xs.size):
-        left, right = xs[:s], xs[s:]
-        m1, m2 = left.mean(), right.mean()
-        if not m1 < m2:
-            continue
-        boundary = (m1 + m2) / 2
-        if left.max() < boundary < right.min():
-            loss = ((left - m1) ** 2).sum() + ((right - m2) ** 2).sum()
-            rows.append((m1, m2, loss))
-    rows.sort(key=lambda r: r[2])
-    return np.array(rows, dtype=np.float64).reshape(-1, 3)
 
 
 def plot_loss_landscape_1d(x, *, ax=None, lim=None, paths=None, resolution=200,
