@@ -14,8 +14,9 @@ semantics as in the notebooks. Conventions (the lesson convention):
 :class:`KMeans` follows scikit-learn's convention instead (``X`` of shape
 ``(n_samples, n_features)``) and converts at its boundary.
 
-``kmeans_ref.plotting`` and ``kmeans_ref.datasets`` are imported on first use,
-so ``import kmeans_ref`` needs NumPy only.
+``kmeans_ref.plotting``, ``kmeans_ref.datasets`` and ``kmeans_ref.landscape`` (the exact
+loss landscapes the figures draw, NumPy only) are imported on first use, so
+``import kmeans_ref`` needs NumPy only.
 
 >>> import kmeans_ref as ref
 >>> X = [[0, 1, 4, 5], [0, 0, 3, 3]]     # the toy data set of every docstring
@@ -54,7 +55,7 @@ __all__ = [
     "KMeans",
 ]
 
-_LAZY_SUBMODULES = ("plotting", "datasets")
+_LAZY_SUBMODULES = ("plotting", "datasets", "landscape")
 
 
 def __getattr__(name):

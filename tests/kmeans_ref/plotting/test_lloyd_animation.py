@@ -13,6 +13,7 @@ from matplotlib import _animation_data  # noqa: E402
 from matplotlib.animation import FuncAnimation  # noqa: E402
 
 from kmeans_ref import plotting  # noqa: E402
+from kmeans_ref.plotting._jshtml import offline_jshtml  # noqa: E402
 
 # matplotlib's nine jshtml buttons, by title.
 BUTTONS = [
@@ -91,6 +92,6 @@ def test_every_matplotlib_button_icon_is_known():
     # A matplotlib upgrade that adds or renames a button fails here, not silently offline.
     template = _animation_data.JS_INCLUDE + _animation_data.DISPLAY_TEMPLATE
     assert "<i " in template, "matplotlib no longer draws icons with <i class='fa ...'>"
-    out = plotting._offline_jshtml(template)
+    out = offline_jshtml(template)
     assert "<i " not in out and "<link" not in out
     assert out.count("<svg") == template.count("<i ")
