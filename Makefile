@@ -32,10 +32,10 @@ demo: $(STAMP)
 	$(VENV)/bin/kmeans-course demo
 
 test: $(STAMP)
-	$(PY) -m pytest -n $(WORKERS) -q -rs
+	$(PY) -m pytest -n $(WORKERS) --dist loadgroup -q -rs
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -n $(WORKERS) -q -m "not slow and not browser"
+	$(PY) -m pytest -n $(WORKERS) --dist loadgroup -q -m "not slow and not browser"
 
 # Kernels inherit the environment: drop the Agg backend exported above, or figures vanish.
 lab: $(STAMP)

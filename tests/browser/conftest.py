@@ -55,27 +55,9 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if Path(str(item.fspath)).parent == here and "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
-            # Meant to keep them on one xdist worker (--dist loadgroup); see _one_browser_test_at_a_time.
+            # One xdist worker runs them all (--dist loadgroup): each starts a browser plus a
+            # Jupyter server or kernel, too much for two cores at once.
             item.add_marker(pytest.mark.xdist_group("browser"))
-
-
-@pytest.fixture(autouse=True)
-def _one_browser_test_at_a_time(request):
-    """Browser tests run one at a time across xdist workers: each starts a browser plus a
-    Jupyter server or kernel, too much for two cores at once. (pytest-xdist's loadgroup
-    does not group tests under pytest 9.2, so a file lock does it.)"""
-    if "browser" not in request.fixturenames:
-        yield
-        return
-    import fcntl
-    import tempfile
-
-    with open(Path(tempfile.gettempdir()) / "kmeans-course-browser-tests.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")

@@ -32,31 +32,17 @@ def fresh_course(released_course, tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def graded_class(released_course, tmp_path_factory) -> GradedClass:
-    """The class graded once per test run, shared by every xdist worker (read it, do not change it).
+    """The class graded once per test run (read it, do not change it).
 
-    pytest-xdist's loadgroup does not keep a group on one worker under pytest 9.2, so the
-    first worker to get here grades the class under a file lock and the others reuse it.
+    Every test that uses it is in the xdist group "grading", so one worker builds it.
     """
-    import fcntl
-    import json
-    import os
-    from types import SimpleNamespace
-
     from autograder.grading import autograde as batch
 
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = tmp_path_factory.getbasetemp().parent / "graded-class"
-    else:
-        shared = tmp_path_factory.mktemp("graded-class")
-    shared.mkdir(exist_ok=True)
-    root, stock, done = shared / "course", shared / "stock", shared / "done.json"
-    with open(shared.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            copy_course(released_course, root)
-            submit_class(root)
-            copy_course(root, stock)
-            summary = batch.main(root=root, workers=2, output_cap_bytes=50_000, progress=False, quiet=True)
-            run_stock_autograde(stock, ["01-toy", "02-toy"])
-            done.write_text(json.dumps({"graded": summary.graded, "failed": summary.failed}))
-    return GradedClass(root, stock, SimpleNamespace(**json.loads(done.read_text())), None)
+    shared = tmp_path_factory.mktemp("graded-class")
+    root, stock = shared / "course", shared / "stock"
+    copy_course(released_course, root)
+    submit_class(root)
+    copy_course(root, stock)
+    summary = batch.main(root=root, workers=2, output_cap_bytes=50_000, progress=False, quiet=True)
+    run_stock_autograde(stock, ["01-toy", "02-toy"])
+    return GradedClass(root, stock, summary, None)

@@ -73,8 +73,10 @@ def test_demo_end_to_end_on_one_lesson(tmp_path):
     from autograder.course import Course
 
     results = reports.gather(Course(out / "course"))
-    for p in plans:
-        planted = set(p["mistakes"].get("01-labels", []))
+    with_mistakes = [p for p in plans if p["mistakes"].get("01-labels") and not p["broken"]
+                     and "01-labels" not in p["missing"]]
+    assert with_mistakes, "the generated class has no graded student with a planted mistake"
+    for p in with_mistakes:
         outcome = results.outcome(p["login"], "01-labels")
-        if planted and outcome.status == "graded":
-            assert planted <= {m for c in outcome.cells for m in c.mistakes}
+        assert outcome.status == "graded", (p["login"], outcome.status)
+        assert set(p["mistakes"]["01-labels"]) <= {m for c in outcome.cells for m in c.mistakes}

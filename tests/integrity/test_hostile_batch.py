@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import corpus as C  # noqa: E402
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile-batch")]
 
 CLEAN_ROOM = "autograder.grading.cleanroom:post_grade"
 CELL_TIMEOUT = 5  # seconds per notebook cell in nbgrader's kernel
@@ -111,43 +111,31 @@ def _read(root: Path) -> SimpleNamespace:
 def graded(tmp_path_factory):
     """The hostile class and the honest student alone, each graded once; then the reports.
 
-    With pytest-xdist each worker process builds its own module fixtures, so the first
-    worker to get here grades under a file lock and the others read what it wrote.
+    The module's tests are one xdist group ("hostile-batch"), so one worker grades them.
     """
-    import fcntl
-    import os
-
     from autograder.reporting import report as reports
 
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = tmp_path_factory.getbasetemp().parent / "hostile-batch"
-    else:
-        base = tmp_path_factory.mktemp("hostile-batch")
-    base.mkdir(exist_ok=True)
-    root, alone, done = base / "class", base / "alone", base / "done.json"
+    base = tmp_path_factory.mktemp("hostile-batch")
+    root, alone = base / "class", base / "alone"
     students = sorted(C.hostile_corpus())
-    with open(base.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            released = C.make_course(base / "released")
-            shutil.copytree(released, root)
-            shutil.copytree(released, alone)
-            corpus = C.hostile_corpus()
-            for student, (content, name) in corpus.items():
-                C.submit(root, student, content, name=name)
-            for file_name, text in C.SHADOWS.items():
-                (root / "submitted" / "shadow_module" / C.LESSON / file_name).write_text(text)
-            C.submit(alone, "honest", corpus["honest"][0])
-            start = time.monotonic()
-            summary = _grade(root, workers=2)
-            seconds = time.monotonic() - start
-            _grade(alone, workers=1)
-            reports.main(root=root, quiet=True)
-            reports.main(root=alone, quiet=True, feedback=False)
-            done.write_text(json.dumps({"graded": summary.graded, "failed": summary.failed, "seconds": seconds}))
-    info = json.loads(done.read_text())
-    return SimpleNamespace(cls=_read(root), alone=_read(alone), summary=SimpleNamespace(**info),
-                           seconds=info["seconds"], students=students)
+    released = C.make_course(base / "released")
+    shutil.copytree(released, root)
+    shutil.copytree(released, alone)
+    corpus = C.hostile_corpus()
+    for student, (content, name) in corpus.items():
+        C.submit(root, student, content, name=name)
+    for file_name, text in C.SHADOWS.items():
+        (root / "submitted" / "shadow_module" / C.LESSON / file_name).write_text(text)
+    C.submit(alone, "honest", corpus["honest"][0])
+    start = time.monotonic()
+    summary = _grade(root, workers=2)
+    seconds = time.monotonic() - start
+    _grade(alone, workers=1)
+    reports.main(root=root, quiet=True)
+    reports.main(root=alone, quiet=True, feedback=False)
+    return SimpleNamespace(cls=_read(root), alone=_read(alone),
+                           summary=SimpleNamespace(graded=summary.graded, failed=summary.failed),
+                           seconds=seconds, students=students)
 
 
 def key(student: str) -> str:
