@@ -65,8 +65,10 @@ def em_isotropic(X, M0, n_iter):
     ------
     ValueError
         If every observation of ``X`` is the same point (no scale to set the
-        variances from), or for the shape and value errors of ``X``, ``M0``
-        and ``n_iter``.
+        variances from); if the floor (below) is not a normal float64
+        (variance of ``X`` per coordinate under about ``2e-302`` or
+        overflowing: rescale ``X``); if the squared distances to ``M0``
+        overflow; or for the shape and value errors of ``X``, ``M0``, ``n_iter``.
 
     Notes
     -----
@@ -99,13 +101,20 @@ def em_isotropic(X, M0, n_iter):
     X = check_data(X)
     M0 = check_centroids(M0, X.shape[0], name="M0")
     n_iter = check_int(n_iter, "n_iter", low=0)
-    spread = float(X.var(axis=1).mean())
-    if spread == 0:
+    if np.all(X == X[:, :1]):
         raise ValueError(
             f"every observation of X is the same point {X[:, 0].tolist()}: a Gaussian mixture "
             f"needs observations that differ (no scale to set the variances from)"
         )
-    return _em_isotropic(X, M0, n_iter, VAR_FLOOR * spread)
+    with np.errstate(all="ignore"):
+        spread = float(X.var(axis=1).mean())
+    floor = VAR_FLOOR * spread
+    if not np.finfo(np.float64).tiny <= floor < np.inf:
+        raise ValueError(
+            f"the variance of X per coordinate, {spread:g}, is out of float64's range for densities: "
+            f"rescale X (e.g. standardise every feature)"
+        )
+    return _em_isotropic(X, M0, n_iter, floor)
 
 
 def _em_isotropic(X, M0, n_iter, floor):
@@ -115,8 +124,12 @@ def _em_isotropic(X, M0, n_iter, floor):
     shift = data_shift(X)
     X_shifted = X - shift[:, None]
     M = M0.copy()
-    D = _sq_distances(X, M)
-    var = np.full(k, max(float(D.min(axis=0).mean()) / d, floor))
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        D = _sq_distances(X, M)
+        var0 = float(D.min(axis=0).mean()) / d
+    if not (np.isfinite(D).all() and np.isfinite(var0)):
+        raise ValueError("the squared distances from X to M0 overflow float64: start from M0 nearer the data")
+    var = np.full(k, max(var0, floor))
     weights = np.full(k, 1.0 / k)
     R, ll = _e_step(D, var, weights, d)
     log_likelihoods = [ll]
@@ -142,7 +155,13 @@ def _e_step(D, var, weights, d):
         log_w = np.log(weights)
     L = D / (-2.0 * var[:, None])
     L += (log_w - 0.5 * d * np.log(2.0 * np.pi * var))[:, None]
-    top = L.max(axis=0)  # finite: the weights sum to 1, so some log w_j is finite
+    top = L.max(axis=0)
+    if not np.isfinite(top).all():
+        i = int(np.flatnonzero(~np.isfinite(top))[0])
+        raise ValueError(
+            f"observation {i} has density 0 under every component (||x - m_j||^2 / var_j overflows): "
+            f"start from means M0 nearer the data"
+        )
     L -= top
     np.exp(L, out=L)
     total = L.sum(axis=0)
