@@ -6,6 +6,7 @@ semantics as in the notebooks. Conventions (the lesson convention):
 - ``X``: observations, shape ``(d, N)``, one observation per column;
 - ``M``: centroids, shape ``(d, k)``, one centroid per column;
 - ``Y``: one-hot labels, shape ``(k, N)``; ``z``: integer labels, shape ``(N,)``;
+- ``R``: responsibilities (soft labels), shape ``(k, N)``, entries in ``[0, 1]``, columns summing to 1;
 - distances are ``(k, N)`` arrays, ``D[j, i]`` between centroid ``j`` and observation ``i``;
 - ties go to the lowest cluster index; an empty cluster keeps its previous centroid;
 - no function modifies its inputs; randomness only through an ``rng`` (``numpy.random.Generator``);
@@ -30,12 +31,16 @@ import importlib
 from .applications import quantize
 from .assignment import assign, assign_l1
 from .distances import l1_distances, sq_distances
+from .em import em_isotropic
 from .estimator import KMeans
 from .gradient import gradient_descent, loss_gradient, numerical_gradient
 from .labels import is_label_matrix, labels_from_one_hot, one_hot, reconstruct
 from .loops import kmedians, lloyd
 from .loss import kmeans_loss, l1_loss, min_form_loss
+from .minibatch import minibatch_step
 from .seeding import kmeans_plus_plus, random_init
+from .silhouette import silhouette_scores
+from .soft import soft_assign, soft_update
 from .updates import update_means, update_medians
 
 __all__ = [
@@ -48,9 +53,11 @@ __all__ = [
     # 04-kmedians
     "l1_distances", "assign_l1", "l1_loss", "update_medians", "kmedians",
     # 05-gradient-descent
-    "loss_gradient", "numerical_gradient", "gradient_descent",
+    "loss_gradient", "numerical_gradient", "gradient_descent", "minibatch_step",
     # 06-applications
-    "kmeans_plus_plus", "quantize", "random_init",
+    "kmeans_plus_plus", "quantize", "random_init", "silhouette_scores",
+    # 07-soft-clustering
+    "soft_assign", "soft_update", "em_isotropic",
     # estimator
     "KMeans",
 ]

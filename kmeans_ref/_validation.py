@@ -13,6 +13,9 @@ What is accepted
   1 with every column summing to 1.
 - Label vectors ``z``: integer dtypes only (a float array of labels is almost
   always a bug, so it raises ``TypeError``); values in ``0 .. k-1``.
+- Responsibilities ``R``: real numbers like ``X``, finite and ``>= 0``; a column
+  need not sum to 1 (the weighted means only use the row sums).
+- Per-centroid counts (mini-batch k-means): integer dtypes only, ``>= 0``.
 - Counts such as ``k``: Python or NumPy integers (not bool).
 - Random generators: ``numpy.random.Generator`` only (``np.random.default_rng(seed)``).
 """
@@ -26,6 +29,8 @@ __all__ = [
     "check_centroids",
     "check_label_matrix",
     "check_labels",
+    "check_responsibilities",
+    "check_counts",
     "check_n_clusters",
     "check_int",
     "check_positive_float",
@@ -117,7 +122,7 @@ def check_label_matrix(Y, k=None, N=None, name="Y"):
     return arr
 
 
-def check_labels(z, k=None, name="z"):
+def check_labels(z, k=None, name="z", N=None):
     """Return ``z`` as an int64 vector of shape (N,) with values in 0..k-1."""
     try:
         arr = np.asarray(z)
@@ -127,6 +132,10 @@ def check_labels(z, k=None, name="z"):
         raise TypeError(f"{name} must hold integer labels; got dtype {arr.dtype}")
     if arr.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array of shape (N,); got shape {arr.shape}")
+    if N is not None and arr.shape[0] != N:
+        raise ValueError(
+            f"{name} must have N={N} labels (one per observation, a column of X); got shape {arr.shape}"
+        )
     if arr.size:
         lo, hi = arr.min(), arr.max()
         if lo < 0 or (k is not None and hi >= k):
@@ -134,6 +143,43 @@ def check_labels(z, k=None, name="z"):
             i = int(np.flatnonzero(arr == bad)[0])
             upper = "k-1" if k is None else f"k-1={k - 1}"
             raise ValueError(f"labels in {name} must lie in 0..{upper}; got {name}[{i}] = {int(bad)}")
+    return arr.astype(np.int64, copy=False)
+
+
+def check_responsibilities(R, N, name="R"):
+    """Return ``R`` as a finite, non-negative float64 array of shape (k, N) with k >= 1."""
+    arr = _as_real_array(R, name)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array of shape (k, N); got shape {arr.shape}")
+    if arr.shape[1] != N:
+        raise ValueError(f"{name} must have N={N} columns (one per observation, like X); got shape {arr.shape}")
+    if arr.shape[0] < 1:
+        raise ValueError(f"{name} must have at least one row (k >= 1); got shape {arr.shape}")
+    _check_finite(arr, name)
+    if arr.min() < 0:
+        j, i = np.argwhere(arr < 0)[0]
+        raise ValueError(f"{name} must contain only weights >= 0; got {name}[{j}, {i}] = {arr[j, i]:g}")
+    return arr
+
+
+def check_counts(counts, k, name="counts"):
+    """Return ``counts`` as an int64 vector of shape (k,) with entries >= 0."""
+    try:
+        arr = np.asarray(counts)
+    except Exception as exc:
+        raise TypeError(f"{name} must be an array of integers; could not convert it: {exc}") from None
+    if arr.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name} must hold integers (observations absorbed by each centroid, "
+            f"e.g. np.zeros(k, dtype=int)); got dtype {arr.dtype}"
+        )
+    if arr.shape != (k,):
+        raise ValueError(f"{name} must have shape (k,) = ({k},), one count per centroid; got shape {arr.shape}")
+    if arr.min() < 0:
+        i = int(np.flatnonzero(arr < 0)[0])
+        raise ValueError(f"{name} must be >= 0; got {name}[{i}] = {int(arr[i])}")
+    if arr.dtype.kind == "u" and arr.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"{name} must fit in int64; got a count of {int(arr.max())}")
     return arr.astype(np.int64, copy=False)
 
 

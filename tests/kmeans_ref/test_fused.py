@@ -68,9 +68,13 @@ def test_incremental_sums_equal_fresh_sums():
     np.testing.assert_array_equal(delta[:, -1], fresh[:, -1])  # counts are exact
 
 
+# Several blocks of observations, so that lloyd runs on the thread pool (one block would not).
+_FORK_N = 150_000
+
+
 def _child(queue):
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(3, 50_000))
+    X = rng.normal(size=(3, _FORK_N))
     with thread_limit(2):
         queue.put(ref.lloyd(X, X[:, :4], max_iter=3)[2])
 
@@ -78,7 +82,7 @@ def _child(queue):
 def test_pool_survives_fork():
     # A pool inherited by a forked process has no threads; it must be rebuilt, not hang.
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(3, 50_000))
+    X = rng.normal(size=(3, _FORK_N))
     with thread_limit(2):
         expected = ref.lloyd(X, X[:, :4], max_iter=3)[2]
     assert _parallel._state["pool"] is not None

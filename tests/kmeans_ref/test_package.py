@@ -28,6 +28,12 @@ CONTRACT = {
     "kmeans_plus_plus": "(X, k, rng)",
     "quantize": "(image, k, rng)",
     "random_init": "(X, k, rng)",
+    # Added exercises (beyond the seeds) and 07-soft-clustering
+    "minibatch_step": "(X_batch, M, counts)",
+    "silhouette_scores": "(X, z)",
+    "soft_assign": "(X, M, beta)",
+    "soft_update": "(X, R)",
+    "em_isotropic": "(X, M0, n_iter)",
 }
 
 

@@ -45,6 +45,11 @@ CALLS = {
     "kmeans_plus_plus": (ref.kmeans_plus_plus, dict(X=X, k=2, rng=None)),
     "random_init": (ref.random_init, dict(X=X, k=2, rng=None)),
     "quantize": (ref.quantize, dict(image=IMAGE, k=2, rng=None)),
+    "minibatch_step": (ref.minibatch_step, dict(X_batch=X, M=M, counts=np.array([3, 0]))),
+    "silhouette_scores": (ref.silhouette_scores, dict(X=X, z=Z)),
+    "soft_assign": (ref.soft_assign, dict(X=X, M=M, beta=0.5)),
+    "soft_update": (ref.soft_update, dict(X=X, R=Y)),
+    "em_isotropic": (ref.em_isotropic, dict(X=X, M0=M, n_iter=3)),
 }
 
 # Bad values for each kind of argument: (bad value, exception, fragments the message must contain).
@@ -95,9 +100,29 @@ BAD_RNG = [
     (0, TypeError, ["numpy.random.Generator", "int"]),
     (np.random.RandomState(0), TypeError, ["RandomState"]),
 ]
+BAD_COUNTS = [
+    (np.array([0.0, 0.0]), TypeError, ["integers", "float64", "dtype=int"]),
+    (np.array([True, False]), TypeError, ["integers", "bool"]),
+    (np.array([0, 0, 0]), ValueError, ["(k,) = (2,)", "(3,)"]),
+    (np.array([[0, 0]]), ValueError, ["(k,) = (2,)", "(1, 2)"]),
+    (np.array([0, -1]), ValueError, [">= 0", "counts[1] = -1"]),
+    (np.array([2 ** 63, 0], dtype=np.uint64), ValueError, ["int64", str(2 ** 63)]),
+    (np.array(["0", "0"]), TypeError, ["integers", "<U1"]),
+]
+BAD_RESPONSIBILITIES = [
+    (np.full((2, 3), 0.5), ValueError, ["N=4", "(2, 3)"]),
+    (np.full(4, 0.5), ValueError, ["2-D", "(4,)"]),
+    (np.zeros((0, 4)), ValueError, ["k >= 1", "(0, 4)"]),
+    (np.array([[1.0, np.nan, 0, 0], [0, 0, 1, 1]]), ValueError, ["finite", "1 NaN"]),
+    (np.array([[1.0, 1.0, 1.1, 0], [0, 0, -0.1, 1]]), ValueError, [">= 0", "R[1, 2] = -0.1"]),
+    (np.array([["1", "1", "0", "0"], ["0", "0", "1", "1"]]), TypeError, ["real numbers"]),
+    (np.array([[1.0, 1.0, 1.0, 1.0], [0, 0, 0, 0]]), ValueError, ["cluster 1", "every R[1, i] is 0"]),
+    (np.zeros((3, 4)), ValueError, ["cluster 0", "clusters [0, 1, 2] all have total 0"]),
+]
 BAD_ITERS = [(-1, ValueError, [">= 0", "-1"]), (2.0, TypeError, ["integer", "2.0"])]
 BAD_STEP = [(0, ValueError, ["> 0"]), (-1.0, ValueError, ["> 0"]), (np.nan, ValueError, ["nan"]),
             ("0.1", TypeError, ["real number"])]
+BAD_BETA = BAD_STEP + [(np.inf, ValueError, ["finite", "beta=inf"])]
 
 
 def _cases():
@@ -105,6 +130,8 @@ def _cases():
         "X": BAD_DATA, "M": BAD_CENTROIDS, "M0": BAD_CENTROIDS, "M_prev": BAD_CENTROIDS,
         "Y": BAD_LABEL_MATRIX, "z": BAD_LABELS, "rng": BAD_RNG,
         "max_iter": BAD_ITERS, "n_steps": BAD_ITERS, "lr": BAD_STEP, "eps": BAD_STEP,
+        "X_batch": BAD_DATA, "counts": BAD_COUNTS, "R": BAD_RESPONSIBILITIES, "beta": BAD_BETA,
+        "n_iter": BAD_ITERS,
     }
     for name, (fn, good) in CALLS.items():
         for arg in good:
@@ -114,6 +141,9 @@ def _cases():
             if arg == "X" and name in ("kmeans_loss", "l1_loss", "update_means", "update_medians"):
                 # an empty X makes Y's shape wrong first; the other bad X values apply
                 bad_values = [b for b in bad_values if getattr(b[0], "shape", None) != (2, 0)]
+            if arg == "z" and name == "silhouette_scores":
+                # any non-negative labels are clusters there: no k to exceed
+                bad_values = [b for b in bad_values if "0..k-1=1" not in b[2]]
             if arg in ("M", "M0", "M_prev") and name in ("reconstruct", "numerical_gradient"):
                 bad_values = [b for b in bad_values if getattr(b[0], "shape", None) != (3, 2)]  # no X to compare d with
             for i, (bad, exc, fragments) in enumerate(bad_values):
