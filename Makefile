@@ -1,4 +1,5 @@
-# Every target bootstraps .venv (created on first use, reinstalled when pyproject.toml changes).
+# Every target bootstraps .venv (created on first use, reinstalled when pyproject.toml or
+# constraints.txt changes).
 # nbgrader runs `alembic` by name, so the venv's bin/ goes first on PATH.
 SHELL := /bin/bash
 VENV ?= .venv
@@ -20,10 +21,11 @@ help:
 	@echo "make site     executed HTML of every lesson (build/site/)"
 	@echo "make bench    benchmarks against scikit-learn and stock nbgrader"
 
-$(STAMP): pyproject.toml
+# constraints.txt pins the versions tested, so a fresh clone installs exactly those.
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev]" -c constraints.txt
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -3,10 +3,11 @@
 Every loader returns observations in the lesson layout, ``X`` of shape ``(d, N)`` (one
 observation per COLUMN); ``Dataset.samples`` gives the estimator layout ``(N, d)``.
 
-The files live in the repository's ``data/`` folder, found next to this package (the kit is
-installed editable); the environment variable ``KMEANS_COURSE_DATA`` points elsewhere. Loading
-works from any working directory, so notebooks in ``solutions/<id>/``, ``notebooks/<id>/`` and
-``autograded/<student>/<id>/`` all read the same files.
+The files ship inside the package, as ``kmeans_ref/data/`` (package data, read through
+``importlib.resources``); in the repository that folder is a link to the top-level ``data/``, the
+one copy of the files. The environment variable ``KMEANS_COURSE_DATA`` points the loaders
+elsewhere. Loading works from any working directory and from a wheel install, so notebooks in
+``solutions/<id>/``, ``notebooks/<id>/`` and ``autograded/<student>/<id>/`` all read the same files.
 
 Only NumPy is needed (Matplotlib's PNG reader for the photo), no pandas.
 
@@ -23,6 +24,7 @@ array([ 3.6, 79. ])
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,36 +101,66 @@ class Dataset:
 # --------------------------------------------------------------------------- files
 
 
-def data_dir() -> Path:
-    """The folder holding the course's data files.
+def _packaged_data():
+    """The data folder shipped in the package, as an ``importlib.resources`` Traversable."""
+    from importlib import resources  # imported here: `import kmeans_ref` stays NumPy-only
 
-    ``$KMEANS_COURSE_DATA`` if set, else the ``data/`` folder of the repository this package
-    lives in. Raises ``FileNotFoundError`` naming the path when the folder does not exist.
+    return resources.files(__package__).joinpath("data")
+
+
+def data_dir() -> Path:
+    """The folder holding the course's data files, as an absolute path without links.
+
+    ``$KMEANS_COURSE_DATA`` if set, else the package's ``data`` folder (in a repository checkout,
+    its top-level ``data/``). Raises ``FileNotFoundError`` naming the path when the folder does
+    not exist or the package is not installed as files on disk (e.g. in a zip).
     """
     override = os.environ.get(DATA_ENV_VAR)
     if override:
         path = Path(override).expanduser().resolve()
         origin = f"${DATA_ENV_VAR}"
     else:
-        path = Path(__file__).resolve().parent.parent / "data"
-        origin = "the repository next to the kmeans_ref package"
+        packaged = _packaged_data()
+        if not isinstance(packaged, Path):
+            raise FileNotFoundError(
+                f"the course's data files are inside {packaged} and not a folder on disk. Install "
+                f"the kit as files (pip install kmeans-course) or set {DATA_ENV_VAR} to a folder "
+                f"holding them."
+            )
+        path = packaged.resolve()
+        origin = "the kmeans_ref package's data folder"
     if not path.is_dir():
         raise FileNotFoundError(
-            f"data folder not found: {path} (taken from {origin}). Install the course kit "
-            f"editable from its repository (pip install -e .) or set {DATA_ENV_VAR} to the "
-            f"path of its data/ folder."
+            f"data folder not found: {path} (taken from {origin}). Reinstall the course kit "
+            f"(pip install kmeans-course, or pip install -e . in its repository) or set "
+            f"{DATA_ENV_VAR} to a folder holding its data files."
         )
     return path
 
 
-def _data_file(name: str) -> Path:
-    path = data_dir() / name
-    if not path.is_file():
+@contextlib.contextmanager
+def _data_file(name: str):
+    """A path on disk to the data file ``name`` for the duration of the ``with`` block.
+
+    Packaged files are opened through ``importlib.resources.as_file``, which gives the file
+    itself when the package is on disk and a temporary copy otherwise.
+    """
+    from importlib import resources
+
+    if os.environ.get(DATA_ENV_VAR):
+        source = data_dir() / name
+        where = str(source)
+    else:
+        source = _packaged_data().joinpath(name)
+        where = f"{source} (package data of kmeans_ref)"
+    if not source.is_file():
         raise FileNotFoundError(
-            f"data file not found: {path}. The course's data/ folder should contain {name!r} "
-            f"(see data/README.md for how it is produced)."
+            f"data file not found: {where}. The course's data folder should contain {name!r} "
+            f"(see data/README.md for how it is produced); reinstall the kit or set "
+            f"{DATA_ENV_VAR} to a folder holding it."
         )
-    return path
+    with resources.as_file(source) as path:
+        yield Path(path)
 
 
 def _read_numeric_csv(path: Path, usecols) -> np.ndarray:
@@ -249,7 +281,8 @@ def load_real_estate() -> Dataset:
     >>> data.X.shape, data.target_names[3]
     ((2, 200), 'villa')
     """
-    values = _read_numeric_csv(_data_file("real_estate.csv"), usecols=(0, 1, 2))
+    with _data_file("real_estate.csv") as path:
+        values = _read_numeric_csv(path, usecols=(0, 1, 2))
     return Dataset(
         X=np.ascontiguousarray(values[:, :2].T, dtype=np.float64),
         target=values[:, 2].astype(np.int64),
@@ -275,7 +308,8 @@ def load_old_faithful() -> Dataset:
     >>> data.X.shape, data.target
     ((2, 272), None)
     """
-    values = _read_numeric_csv(_data_file("old_faithful.csv"), usecols=(0, 1))
+    with _data_file("old_faithful.csv") as path:
+        values = _read_numeric_csv(path, usecols=(0, 1))
     return Dataset(
         X=np.ascontiguousarray(values.T, dtype=np.float64),
         target=None,
@@ -313,17 +347,17 @@ def load_penguins(standardize: bool = True) -> Dataset:
     >>> np.allclose(data.X.mean(axis=1), 0) and np.allclose(data.X.std(axis=1), 1)
     True
     """
-    path = _data_file("penguins.csv")
-    header = _read_header(path)
-    try:
-        columns = [header.index(name) for name in _PENGUIN_FEATURES]
-        species_col = header.index("species")
-    except ValueError as err:
-        raise ValueError(f"{path}: unexpected header {header}") from err
-    values = _read_numeric_csv(path, usecols=columns)
-    species = np.genfromtxt(
-        path, delimiter=",", skip_header=1, usecols=species_col, dtype=str, encoding="utf-8"
-    )
+    with _data_file("penguins.csv") as path:
+        header = _read_header(path)
+        try:
+            columns = [header.index(name) for name in _PENGUIN_FEATURES]
+            species_col = header.index("species")
+        except ValueError as err:
+            raise ValueError(f"{path}: unexpected header {header}") from err
+        values = _read_numeric_csv(path, usecols=columns)
+        species = np.genfromtxt(
+            path, delimiter=",", skip_header=1, usecols=species_col, dtype=str, encoding="utf-8"
+        )
     keep = ~np.isnan(values).any(axis=1)
     values, species = values[keep], species[keep]
     names, target = np.unique(species, return_inverse=True)
@@ -356,7 +390,8 @@ def load_photo() -> np.ndarray:
     """
     from matplotlib import image as mpimg  # imported here: `import kmeans_ref` stays NumPy-only
 
-    img = mpimg.imread(_data_file("photo.png"))
+    with _data_file("photo.png") as path:
+        img = mpimg.imread(path)
     if img.dtype != np.uint8:  # PNGs are read as floats in [0, 1]
         img = np.round(np.clip(img, 0.0, 1.0) * 255.0).astype(np.uint8)
     if img.ndim == 2:

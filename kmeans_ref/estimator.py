@@ -16,6 +16,7 @@ algorithms on ``X.T`` and stores ``cluster_centers_ = M.T``.
 """
 
 import numbers
+import sys
 
 import numpy as np
 
@@ -143,6 +144,32 @@ class KMeans:
             setattr(self, name, value)
         return self
 
+    # -- scikit-learn's estimator protocol ---------------------------------------------
+    # Implemented by hand so that `import kmeans_ref` needs NumPy only: scikit-learn is
+    # imported when scikit-learn itself asks for the tags (GridSearchCV, clone, check_estimator).
+    _estimator_type = "clusterer"  # read by scikit-learn < 1.6
+
+    def __sklearn_tags__(self):
+        """scikit-learn's ``Tags`` of this estimator: a clusterer and a transformer of dense,
+        finite, 2-D float data, no target needed. Needs scikit-learn >= 1.6."""
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
+
+        return Tags(
+            estimator_type="clusterer",
+            target_tags=TargetTags(required=False),
+            transformer_tags=TransformerTags(preserves_dtype=["float64"]),
+            input_tags=InputTags(two_d_array=True, sparse=False, allow_nan=False),
+        )
+
+    def _more_tags(self):
+        """The same tags for scikit-learn < 1.6, which reads them as a dict."""
+        return {"allow_nan": False, "requires_y": False, "X_types": ["2darray"],
+                "preserves_dtype": [np.float64]}
+
+    def __sklearn_is_fitted__(self):
+        """Whether ``fit`` has run (scikit-learn's ``check_is_fitted`` asks this)."""
+        return hasattr(self, "cluster_centers_")
+
     def __repr__(self):
         defaults = KMeans().get_params()
         changed = [f"{n}={getattr(self, n)!r}" for n in self._PARAMS
@@ -164,7 +191,7 @@ class KMeans:
         self : KMeans
             The fitted estimator.
         """
-        samples = check_data(X, shape=_SAMPLES)
+        samples = _check_samples(X)
         Xl = samples.T  # lesson convention (d, N)
         d, N = Xl.shape
         k = check_n_clusters(self.n_clusters, N, name="n_clusters")
@@ -295,13 +322,15 @@ class KMeans:
 
     def _fitted(self, X):
         """Check that the model is fitted and return (X as (d, N), centres as (d, k))."""
-        if not hasattr(self, "cluster_centers_"):
-            raise AttributeError("this KMeans instance is not fitted yet; call fit(X) first")
-        samples = check_data(X, shape=_SAMPLES)
+        if not self.__sklearn_is_fitted__():
+            raise _not_fitted_error()
+        samples = _check_samples(X)
         if samples.shape[1] != self.n_features_in_:
+            # worded as scikit-learn words it (its checks match the sentence)
             raise ValueError(
-                f"X has {samples.shape[1]} features, but KMeans was fitted with "
-                f"n_features={self.n_features_in_}"
+                f"X has {samples.shape[1]} features, but KMeans is expecting "
+                f"{self.n_features_in_} features as input (it was fitted on samples of "
+                f"{self.n_features_in_} features)"
             )
         return samples.T, np.ascontiguousarray(self.cluster_centers_.T)
 
@@ -388,6 +417,55 @@ class _L1Pass:
 
     def loss(self, M, z):
         return self.blocks.l1_sum(M, z)
+
+
+def _check_samples(X):
+    """``X`` as a finite float64 array of shape (n_samples, n_features), both sizes >= 1.
+
+    The lesson functions' validation, after the checks scikit-learn makes of every estimator,
+    worded with the phrases its conformance checks look for (sparse, complex, "Reshape your
+    data", "0 feature(s)").
+    """
+    if type(X).__module__.startswith("scipy.sparse"):  # found without importing SciPy
+        raise TypeError(
+            f"KMeans does not accept sparse data (got a {type(X).__name__}); convert it to a "
+            f"dense array with X.toarray()"
+        )
+    try:
+        arr = np.asarray(X)
+    except (TypeError, ValueError):  # ragged or odd input: the lesson validation names it
+        return check_data(X, shape=_SAMPLES)
+    if arr.dtype.kind == "c":
+        raise ValueError(
+            f"Complex data not supported: X has dtype {arr.dtype}; pass real numbers, e.g. "
+            f"np.abs(X) or np.column_stack([X.real, X.imag])"
+        )
+    if arr.dtype == object:  # numbers held as Python objects; float() names a bad entry
+        arr = arr.astype(np.float64)
+    if arr.ndim == 1:
+        raise ValueError(
+            f"X must be a 2-D array of shape {_SAMPLES}; got a 1-D array of shape {arr.shape}. "
+            f"Reshape your data: X.reshape(-1, 1) if it has a single feature, X.reshape(1, -1) "
+            f"if it is a single sample"
+        )
+    if arr.ndim == 2 and 0 in arr.shape:
+        n_samples, n_features = arr.shape
+        what = f"{n_samples} sample(s)" if n_samples == 0 else f"{n_features} feature(s)"
+        raise ValueError(
+            f"X has {what} (shape={arr.shape}) while a minimum of 1 is required; X must have "
+            f"shape {_SAMPLES} with both sizes >= 1"
+        )
+    return check_data(arr, shape=_SAMPLES)
+
+
+def _not_fitted_error():
+    """scikit-learn's NotFittedError when scikit-learn is loaded, else an AttributeError
+    (NotFittedError is both a ValueError and an AttributeError)."""
+    message = "this KMeans instance is not fitted yet; call fit(X) first"
+    exceptions = sys.modules.get("sklearn.exceptions")
+    if exceptions is not None:
+        return exceptions.NotFittedError(message)
+    return AttributeError(message)
 
 
 def _check_tol(tol):

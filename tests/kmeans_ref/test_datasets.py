@@ -28,6 +28,22 @@ def test_data_dir_is_the_repository_data_folder():
         assert (REPO / "data" / name).is_file(), name
 
 
+def test_the_packaged_data_is_the_repository_data_folder():
+    # kmeans_ref/data (package data, read through importlib.resources) links to data/.
+    packaged = datasets._packaged_data()
+    assert isinstance(packaged, Path) and packaged.resolve() == REPO / "data"
+    assert packaged.joinpath("old_faithful.csv").read_bytes() == (REPO / "data" / "old_faithful.csv").read_bytes()
+
+
+def test_a_missing_packaged_file_says_how_to_fix_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(datasets, "_packaged_data", lambda: tmp_path)
+    with pytest.raises(FileNotFoundError) as info:
+        datasets.load_old_faithful()
+    message = str(info.value)
+    assert "old_faithful.csv" in message and "reinstall the kit" in message
+    assert datasets.DATA_ENV_VAR in message
+
+
 def test_env_var_overrides_data_dir(tmp_path, monkeypatch):
     # A private copy with a one-row Old Faithful file: the loader must read it, not the repo's.
     (tmp_path / "old_faithful.csv").write_text("eruptions,waiting\n2.5,60\n")

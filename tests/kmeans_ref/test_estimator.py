@@ -1,7 +1,12 @@
 """The scikit-learn style estimator (kmeans_ref.estimator), with scikit-learn as an oracle."""
 
+import subprocess
+import sys
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.base import ClusterMixin
 
 import kmeans_ref as ref
 from kmeans_ref import KMeans
@@ -132,8 +137,35 @@ def test_bad_data():
     with pytest.raises(AttributeError, match="not fitted"):
         KMeans(2).predict(SAMPLES)
     km = KMeans(2, random_state=0).fit(SAMPLES)
-    with pytest.raises(ValueError, match="X has 3 features, but KMeans was fitted with n_features=2"):
+    with pytest.raises(ValueError, match="X has 3 features, but KMeans is expecting 2 features as input"):
         km.predict(np.zeros((1, 3)))
+
+
+@pytest.mark.parametrize("X, exc, fragment", [
+    (np.arange(3.0), ValueError, "Reshape your data: X.reshape(-1, 1)"),
+    (np.zeros((12, 0)), ValueError, "X has 0 feature(s) (shape=(12, 0)) while a minimum of 1"),
+    (np.zeros((0, 3)), ValueError, "X has 0 sample(s) (shape=(0, 3)) while a minimum of 1"),
+    (SAMPLES + 1j, ValueError, "Complex data not supported: X has dtype complex128"),
+    (np.array([[1.0, {"a": 1}]], dtype=object), TypeError, "must be a string or a real number"),
+])
+def test_bad_data_in_scikit_learn_words(X, exc, fragment):
+    # The phrases scikit-learn's conformance checks look for, with how to fix the input.
+    with pytest.raises(exc) as info:
+        KMeans(2).fit(X)
+    assert fragment in str(info.value)
+
+
+def test_sparse_data_is_refused_with_the_fix():
+    from scipy import sparse
+
+    for container in (sparse.csr_matrix, sparse.csr_array):
+        with pytest.raises(TypeError, match=r"does not accept sparse data .*X\.toarray\(\)"):
+            KMeans(2).fit(container(SAMPLES))
+
+
+def test_numbers_held_as_objects_are_accepted():
+    km = KMeans(2, init=[[1, 1], [4, 2]]).fit(SAMPLES.astype(object))
+    assert km.inertia_ == 1.0
 
 
 def test_does_not_modify_its_input():
@@ -141,3 +173,95 @@ def test_does_not_modify_its_input():
     S.flags.writeable = False
     KMeans(2, random_state=0).fit(S).predict(S)
     np.testing.assert_array_equal(S, SAMPLES)
+
+
+# --------------------------------------------------------------------------- scikit-learn
+
+
+class ClusteringKMeans(KMeans, ClusterMixin):
+    """KMeans with scikit-learn's ClusterMixin as a base, and nothing else added.
+
+    check_estimator picks its clustering checks by isinstance(ClusterMixin), a base KMeans
+    cannot have without importing scikit-learn; through this subclass every check runs on
+    KMeans's own methods. Defined at module level so that the pickling check can pickle it.
+    """
+
+
+def test_passes_scikit_learn_check_estimator():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    methods = ("fit", "fit_predict", "predict", "transform", "fit_transform", "score",
+               "get_params", "set_params", "__sklearn_tags__", "__sklearn_is_fitted__", "__repr__")
+    assert all(getattr(ClusteringKMeans, m) is getattr(KMeans, m) for m in methods)
+    with warnings.catch_warnings():
+        # KMeans implements the protocol instead of inheriting BaseEstimator (no scikit-learn
+        # import at `import kmeans_ref`); check_estimator warns about that and runs every check.
+        warnings.filterwarnings("ignore", message=".*does not inherit from `sklearn.base.BaseEstimator`")
+        # on_fail=None: run every check and report them all, not only the first failure
+        results = check_estimator(ClusteringKMeans(), on_fail=None, on_skip=None)
+    outcomes = [(r["check_name"], r["status"], r["exception"]) for r in results]
+    assert len(outcomes) >= 40, outcomes  # the API and legacy checks, clustering ones included
+    assert {"check_clustering", "check_clusterer_compute_labels_predict",
+            "check_n_features_in_after_fitting", "check_estimators_unfitted",
+            "check_estimator_sparse_array", "check_fit2d_predict1d"} <= {name for name, _, _ in outcomes}
+    not_passed = {name: f"{status}: {exc}" for name, status, exc in outcomes if status != "passed"}
+    # The only check scikit-learn skips: array API inputs, tested only with SCIPY_ARRAY_API=1
+    # (KMeans computes with NumPy only and says so: array_api_support=False).
+    assert set(not_passed) <= {"check_array_api_input"}, not_passed
+
+
+def test_grid_search_clone_and_pipeline():
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    S, _ = blobs(300, 2, 3, 7)
+    search = GridSearchCV(KMeans(random_state=0), {"n_clusters": [2, 3]}, cv=3).fit(S)
+    # score = -inertia on the held-out fold, which a third centre always lowers here
+    assert search.best_params_ == {"n_clusters": 3}
+    assert len(search.cv_results_["params"]) == 2
+    assert search.best_estimator_.cluster_centers_.shape == (3, 2)
+    copy = clone(KMeans(4, loss="l1", random_state=5))
+    assert copy.get_params() == KMeans(4, loss="l1", random_state=5).get_params()
+    assert not hasattr(copy, "cluster_centers_")
+    pipe = make_pipeline(StandardScaler(), KMeans(3, random_state=0)).fit(S)
+    assert pipe.predict(S).shape == (300,)
+
+
+def test_tags_agree_across_scikit_learn_versions():
+    tags = KMeans().__sklearn_tags__()
+    old = KMeans()._more_tags()  # scikit-learn < 1.6
+    assert tags.estimator_type == KMeans._estimator_type == "clusterer"
+    assert tags.input_tags.allow_nan is old["allow_nan"] is False
+    assert tags.target_tags.required is old["requires_y"] is False
+    assert tags.transformer_tags.preserves_dtype == ["float64"] and old["preserves_dtype"] == [np.float64]
+    assert not tags.input_tags.sparse
+
+
+def test_not_fitted_error_is_scikit_learns_when_it_is_loaded():
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    with pytest.raises(NotFittedError, match="not fitted"):
+        KMeans(2).predict(SAMPLES)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(KMeans(2))
+    check_is_fitted(KMeans(2, random_state=0).fit(SAMPLES))
+
+
+def test_without_scikit_learn_the_protocol_imports_nothing():
+    # In a fresh interpreter: fitting, predicting and the not-fitted error load no scikit-learn.
+    code = (
+        "import sys\n"
+        "from kmeans_ref import KMeans\n"
+        "km = KMeans(2, random_state=0)\n"
+        "try:\n"
+        "    km.predict([[0.0, 0.0]])\n"
+        "except AttributeError as exc:\n"
+        "    print(type(exc).__name__)\n"
+        "km.fit([[0.0, 0.0], [1.0, 0.0], [4.0, 3.0]]).predict([[0.0, 0.0]])\n"
+        "print(km.__sklearn_is_fitted__(), 'sklearn' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["AttributeError", "True", "False"]
