@@ -4,7 +4,8 @@ One student of a toy course (``tests/grading/minicourse.py``, with a copy of the
 ``nbgrader_config.py``) submits a written answer holding a ``<script>``, an ``<img onerror>``,
 a ``javascript:`` link (HTML and markdown) and an inline ``<svg>`` with a script and an
 ``onload``; an exercise cell that displays HTML with a script and an ``onerror`` image, and
-JavaScript; and a wrong answer whose diagnosis quotes an ``onerror`` image. Their gradebook
+JavaScript (and a PNG figure, which must still show); and a wrong answer whose diagnosis
+quotes an ``onerror`` image. Their gradebook
 first and last names carry markup too. Every payload sets its own ``window.__pwned_*`` flag.
 
 Stock ``nbgrader autograde`` grades it; then chromium opens formgrader's manual-grading page
@@ -66,11 +67,13 @@ $$\\begin{{bmatrix}} 1 & 0 \\\\ 0 & 1 \\end{{bmatrix}}$$
 
 OUTPUT_HTML = ("<script>window.__pwned_out_script = 1</script>"
                "<img src='x' onerror='window.__pwned_out_img = 1'>")
+PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 # add returns a string: the failed check's message quotes it ("add(1, 2) returned '<img ...>'").
 ADD_BODY = f'''    return '<img src=x onerror="window.__pwned_diag_img=1">'
 
 
-from IPython.display import HTML, Javascript, display
+from IPython.display import HTML, Image, Javascript, display
+display(Image(data=__import__("base64").b64decode("{PNG}")))
 display(HTML("{OUTPUT_HTML}"))
 display(Javascript("window.__pwned_out_js = 1"))
 '''
@@ -194,6 +197,9 @@ def test_hostile_submission_runs_no_script(browser, artifacts, tmp_path):
             assert ANSWER_TEXT in text
             assert "<script>window.__pwned_md_script = 1</script>" in text  # shown to the TA as text
             assert page.locator("#notebook-container .MathJax_CHTML").count() >= 2  # inline and display math
+            figures = page.evaluate("[...document.querySelectorAll('#notebook-container img')]"
+                                    ".filter(i => i.src.startsWith('data:image/png')).map(i => i.naturalWidth)")
+            assert figures == [1], "the PNG output is not shown"
             assert page.locator(".name-shown").first.inner_text().strip() == f"{LAST_NAME}, {FIRST_NAME}"
 
             # the pages that list the student by name
