@@ -5,8 +5,7 @@ One student of a toy course (``tests/grading/minicourse.py``, with a copy of the
 a ``javascript:`` link (HTML and markdown) and an inline ``<svg>`` with a script and an
 ``onload``; an exercise cell that displays HTML with a script and an ``onerror`` image, and
 JavaScript (and a PNG figure, which must still show); and a wrong answer whose diagnosis
-quotes an ``onerror`` image. Their gradebook
-first and last names carry markup too. Every payload sets its own ``window.__pwned_*`` flag.
+quotes an ``onerror`` image. Their gradebook first and last names carry markup too. Every payload sets its own ``window.__pwned_*`` flag.
 
 Stock ``nbgrader autograde`` grades it; then chromium opens formgrader's manual-grading page
 of the submission, its list of submissions and its student list (JupyterLab started from
