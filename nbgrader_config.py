@@ -32,3 +32,19 @@ c.Execute.timeout = 60
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 # A deleted test cell is put back and graded (nbgrader's default leaves it missing).
 c.OverwriteCells.add_missing_cells = True
+
+# Student content never runs script in a TA's browser (formgrader) or a student's (nbgrader's
+# feedback). sanitize_html escapes HTML outputs through the clean_html filter and drops
+# JavaScript and widget outputs; nbgrader's formgrade and feedback templates render markdown
+# cells without that filter, hence our markdown2html, and print student names unescaped,
+# hence EscapeStudentNames. What is escaped (shown as text): <script>, <svg>, <iframe>,
+# <style>, <form>, <input>, event handlers (onerror=...), id attributes, javascript: links.
+# What is kept: markdown, math ($...$, $$...$$, typeset by MathJax), tables, PNG/JPEG figures
+# (outputs and data:image/ sources), inline styles limited to colours, borders and fonts.
+# The allow-list is in autograder/safehtml.py.
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.filters = {
+    "markdown2html": "autograder.safehtml.SafeMarkdown",
+    "clean_html": "autograder.safehtml.clean_html",
+}
+c.HTMLExporter.preprocessors = ["autograder.safehtml.EscapeStudentNames"]
