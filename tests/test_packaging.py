@@ -23,7 +23,8 @@ PROJECT = PYPROJECT["project"]
 DEV_ONLY = {"pytest", "pytest-xdist", "hypothesis", "scikit-learn", "threadpoolctl", "playwright"}
 # conda-forge names that differ from PyPI's (nbconvert-core is PyPI's nbconvert; conda-forge's
 # nbconvert adds pandoc and TeX tools the kit does not use).
-CONDA_NAMES = {"nbconvert": "nbconvert-core"}
+# conda-forge names: nbconvert without its pandoc and TeX extras; bleach with the CSS sanitizer
+CONDA_NAMES = {"nbconvert": "nbconvert-core", "bleach": "bleach-with-css"}
 # Import names that differ from the distribution names.
 DISTRIBUTION_OF = {"sklearn": "scikit-learn", "yaml": "pyyaml"}
 
