@@ -61,9 +61,9 @@ GRADED = {
     "monkeypatch": (ZEROED("reconstruct"), {("runtime_patching", "reconstruct"),
                                             ("kernel_disagrees", "test_reconstruct"),
                                             ("kernel_disagrees", "test_reconstruct_hidden")}),
-    # nbgrader restores the test cell and its 1 point; both readers flag it
+    # nbgrader restores the test cell and its 1 point; both readers flag the edit, nbgrader's log the points
     "edited_test": (FULL, {("points_edited", "test_one_hot"), ("locked_cell_edited", "test_one_hot"),
-                           ("points_changed", "test_one_hot"), ("cell_edited", "test_one_hot")}),
+                           ("cell_edited", "test_one_hot")}),
     # nbgrader puts the cell back (add_missing_cells) and grades it
     "deleted_test": (FULL, {("test_cell_deleted", "test_reconstruct"), ("cell_deleted", "test_reconstruct")}),
     "liar": (ZEROED("reconstruct"), {("not_plain_data", "reconstruct")}),
@@ -117,7 +117,7 @@ def graded(tmp_path_factory):
     import fcntl
     import os
 
-    from autograder.reporting import report as reports
+    from autograder import reporting as reports
 
     if os.environ.get("PYTEST_XDIST_WORKER"):
         base = tmp_path_factory.getbasetemp().parent / "hostile-batch"
