@@ -95,7 +95,7 @@ def _report(sub):
     p.add_argument("--no-feedback", action="store_true", help="skip the per-student feedback pages")
 
     def run(a):
-        from autograder.reporting import report as reports
+        from autograder import reporting as reports
 
         reports.main(root=a.root, assignments=a.assignments or None, out=a.out, feedback=not a.no_feedback,
                      quiet=a.quiet)

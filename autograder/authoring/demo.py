@@ -75,7 +75,7 @@ def main(*, out: str | Path = "demo", students: int = 30, lessons=None, workers:
     from autograder.authoring import classgen
     from autograder.lms import collect
     from autograder.authoring import release
-    from autograder.reporting import report as reports
+    from autograder import reporting as reports
 
     t0 = time.perf_counter()
     repo = find_repo_root(Path(repo) if repo else None)

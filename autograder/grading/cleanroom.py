@@ -37,6 +37,7 @@ from pathlib import Path
 
 import kmeans_ref
 
+from autograder.integrity import flags as registry
 from autograder.integrity import scan as integrity
 from autograder.course import kit_checkout
 from autograder.nbcells import cell_source as _text
@@ -341,18 +342,19 @@ def post_grade(autograded, info):
         if score.hidden and not info.kernel_had_secret:
             in_kernel = None  # the kernel drew other hidden cases: its score is no evidence
         if in_kernel is not None and abs(float(in_kernel) - score.score) > 1e-9:
-            result.flags.append({
-                "code": "kernel_disagrees", "cell": grade_id,
-                "message": f"the notebook's own run scored {float(in_kernel):g}, the clean room {score.score:g} "
-                           f"(out of {score.possible:g}); the clean-room score is recorded"})
+            result.flags.append(registry.flag(
+                "kernel_disagrees", f"the notebook's own run scored {float(in_kernel):g}, the clean room "
+                                    f"{score.score:g} (out of {score.possible:g}); the clean-room score is recorded",
+                grade_id))
     for flag in report.flags:
-        result.flags.append({"code": flag.kind, "cell": flag.cell, "message": flag.detail
-                             + (" (scored 0 for this exercise)" if flag.zero else "")})
+        result.flags.append(registry.flag(flag.kind, flag.detail + (" (scored 0 for this exercise)" if flag.zero
+                                                                    else ""), flag.cell))
     if report.status != "graded":
-        result.flags.append({"code": f"cleanroom_{report.status}", "cell": "", "message": report.reason})
+        code = {"failed": "cleanroom_failed", "unreadable": "cleanroom_unreadable"}[report.status]
+        result.flags.append(registry.flag(code, report.reason))
     if report.isolation and not report.isolation.startswith("Landlock"):
-        result.flags.append({"code": "weak_isolation", "cell": "",
-                             "message": f"clean room ran without file-system isolation: {report.isolation}"})
+        result.flags.append(registry.flag("weak_isolation",
+                                          f"clean room ran without file-system isolation: {report.isolation}"))
     return result
 
 

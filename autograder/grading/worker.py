@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from autograder.course import make_writable_and_remove
+from autograder.integrity import flags as registry
 
 # ----------------------------------------------------------------------------- data
 
@@ -748,11 +749,11 @@ def _flags_from_log(records, released: dict, submitted: dict) -> list:
                 continue
             for name, code, text in _CHANGE_FLAGS:
                 if name == attr:
-                    flags.append({"code": code, "message": text.format(cell=cell), "cell": cell})
+                    flags.append(registry.flag(code, text.format(cell=cell), cell))
         m = re.match(r"Missing grade cell (\S+) encountered", msg)
         if m:
-            flags.append({"code": "test_cell_deleted", "cell": m.group(1),
-                          "message": f"test cell {m.group(1)} was deleted; nbgrader put it back and graded it"})
+            flags.append(registry.flag("test_cell_deleted", f"test cell {m.group(1)} was deleted; nbgrader put it "
+                                       "back and graded it", m.group(1)))
     return flags
 
 
@@ -812,10 +813,9 @@ class Worker:
             from autograder.isolation.sandbox_child import landlock_abi
 
             if landlock_abi() < 1:
-                self.isolation_flag = {
-                    "code": "weak_kernel_isolation", "cell": "",
-                    "message": "Landlock is unavailable: the notebook's kernel could read and write "
-                               "anywhere the grader can"}
+                self.isolation_flag = registry.flag(
+                    "weak_kernel_isolation", "Landlock is unavailable: the notebook's kernel could read and write "
+                                             "anywhere the grader can")
         self.spare = None  # how to start a submission's kernel early: (kernel name, arguments)
         if settings.get("spare_kernel", True):
             SPARE_CWD = self.kernel_home  # a neutral folder; the kernel moves to the notebook's
@@ -991,8 +991,8 @@ class Worker:
             try:
                 answer = self.hook(info.autograded, info)
             except Exception as exc:  # a broken hook must not lose the in-kernel grades
-                result.flags.append({"code": "post_grade_error", "cell": "",
-                                     "message": f"the post-grading step failed: {type(exc).__name__}: {exc}"})
+                result.flags.append(registry.flag("post_grade_error",
+                                                  f"the post-grading step failed: {type(exc).__name__}: {exc}"))
                 continue
             if not answer:
                 continue
@@ -1021,8 +1021,8 @@ class Worker:
         elif result.status == "failed" and result.overrides:
             # nbgrader could not grade it, but the post-grading step scored it: the
             # scores stand, and the in-kernel failure is kept as a flag.
-            result.flags.append({"code": "in_kernel_failed", "cell": "",
-                                 "message": f"nbgrader could not grade the notebook: {result.reason}"})
+            result.flags.append(registry.flag("in_kernel_failed",
+                                              f"nbgrader could not grade the notebook: {result.reason}"))
             result.status, result.reason = "graded", ""
 
 

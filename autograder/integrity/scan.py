@@ -6,7 +6,8 @@ Two readers of the submitted notebook, neither of which runs student code:
   the reference or the grader, and for code that reaches into the interpreter, the
   process or the file system.
 - ``notebook_surgery`` compares the submitted notebook with the instructor's source and
-  lists test and locked cells that were edited, deleted, re-labelled or re-weighted.
+  lists test and locked cells that were edited, deleted or re-labelled (changed points
+  are in nbgrader's own log: ``points_edited``).
 - ``beside_the_notebook`` lists files submitted with the notebook that Python would
   import in place of a module (``numpy.py``, a ``kmeans_ref/`` folder).
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 import ast
 from dataclasses import asdict, dataclass
 
+from autograder.integrity import flags as registry
 from autograder.nbcells import cell_source as _text
 from autograder.nbcells import nbgrader_meta as _nbgrader
 
@@ -35,42 +37,8 @@ INTROSPECTION_MODULES = {"gc", "inspect", "ctypes", "builtins", "importlib", "sy
 PROCESS_MODULES = {"os", "subprocess", "signal", "threading", "multiprocessing", "socket", "shutil", "pathlib"}
 
 
-# What each flag code means for the TA, and whether it changed a score (the class report's legend).
-_RESTORED = "nbgrader restored the cell from the gradebook and graded it; no score depends on the change."
-FLAG_MEANINGS = {
-    "reaches_reference": "The solution imports or names the course's reference or grader code. "
-                         "That exercise scores 0.",
-    "kernel_disagrees": "The notebook's own run scored this test cell differently from the clean room; the "
-                        "clean room's score is recorded. Usually code that changed how its own tests behave.",
-    "runtime_patching": "The code replaced functions of numpy, math or builtins while it ran. "
-                        "No score depends on it (the checks run apart).",
-    "not_plain_data": "A function returned objects that are not numbers or arrays (an object that claims to "
-                      "equal anything, an array subclass). The checks reject them.",
-    "files_beside_notebook": "Python files submitted with the notebook that its own run would import in place of "
-                             "a module. The clean room does not use them.",
-    "introspection": "The code reaches into the interpreter (globals, frames, importlib, ...). Evidence only.",
-    "process_or_files": "The code uses processes, signals or files. Evidence only.",
-    "uses_library": "The code imports a library that solves the exercise (scikit-learn, SciPy). Evidence only.",
-    "syntax_error": "The cell does not parse; its exercises score 0.",
-    "cell_stops_python": "Running the cell stopped the interpreter (os._exit, a crash); its exercises score 0, "
-                         "the rest were graded.",
-    "in_kernel_failed": "The notebook's own run failed (dead kernel, time limit); the clean room still scored "
-                        "every exercise.",
-    "cell_edited": "A locked or test cell was edited. " + _RESTORED,
-    "cell_deleted": "A locked or test cell was deleted. " + _RESTORED,
-    "test_cell_deleted": "A test cell was deleted. " + _RESTORED,
-    "points_changed": "The points of a cell were changed. " + _RESTORED,
-    "points_edited": "The points of a cell were changed. " + _RESTORED,
-    "locked_cell_edited": "A locked cell was edited. " + _RESTORED,
-    "lock_removed": "A cell was unlocked. " + _RESTORED,
-    "cell_type_changed": "The type of a locked or test cell was changed. " + _RESTORED,
-    "metadata_changed": "The nbgrader metadata of a cell was changed. " + _RESTORED,
-    "weak_isolation": "This machine has no Landlock: the clean room ran without file-system isolation.",
-    "weak_kernel_isolation": "This machine has no Landlock: the notebook's kernel ran without its jail.",
-    "post_grade_error": "The clean-room step failed for this notebook; the notebook's own scores were kept.",
-    "cleanroom_failed": "The clean room could not run this notebook (see details); its exercises score 0.",
-    "cleanroom_unreadable": "The clean room could not read the submitted notebook (see details).",
-}
+# code -> meaning (the class report's legend); the registry is ``integrity.flags``.
+FLAG_MEANINGS = registry.FLAG_MEANINGS
 
 
 @dataclass(frozen=True)
@@ -81,6 +49,9 @@ class Flag:
     cell: str
     detail: str
     zero: bool = False  # True: the policy gives 0 to the exercises of this cell
+
+    def __post_init__(self):
+        registry.lookup(self.kind)  # every kind is a registered flag code
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -98,10 +69,10 @@ def scan_solution_cell(label: str, source: str) -> list[Flag]:
     except SyntaxError as exc:
         return [Flag("syntax_error", label, f"line {exc.lineno}: {exc.msg}")]
 
-    def add(kind, detail, zero=False):
-        flag = Flag(kind, label, detail, zero)
-        if flag not in flags:
-            flags.append(flag)
+    def flag(kind, detail, zero=False):
+        new = Flag(kind, label, detail, zero)
+        if new not in flags:
+            flags.append(new)
 
     for node in ast.walk(tree):
         modules = []
@@ -112,24 +83,24 @@ def scan_solution_cell(label: str, source: str) -> list[Flag]:
         for module in modules:
             root = _root(module)
             if root in COURSE_PACKAGES:
-                add("reaches_reference", f"imports {module}", zero=True)
+                flag("reaches_reference", f"imports {module}", zero=True)
             elif root in LIBRARIES:
-                add("uses_library", f"imports {module}")
+                flag("uses_library", f"imports {module}")
             elif root in INTROSPECTION_MODULES:
-                add("introspection", f"imports {module}")
+                flag("introspection", f"imports {module}")
             elif root in PROCESS_MODULES:
-                add("process_or_files", f"imports {module}")
+                flag("process_or_files", f"imports {module}")
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             for package in COURSE_PACKAGES:
                 if package in node.value:
-                    add("reaches_reference", f"names {package!r} in a string", zero=True)
+                    flag("reaches_reference", f"names {package!r} in a string", zero=True)
         if isinstance(node, ast.Name) and node.id in COURSE_PACKAGES:
-            add("reaches_reference", f"uses the name {node.id}", zero=True)
+            flag("reaches_reference", f"uses the name {node.id}", zero=True)
         if isinstance(node, ast.Attribute) and node.attr in INTROSPECTION_ATTRS:
-            add("introspection", f"uses .{node.attr}")
+            flag("introspection", f"uses .{node.attr}")
         if isinstance(node, ast.Name) and node.id in {"__import__", "eval", "exec", "compile", "globals",
                                                       "vars", "getattr", "setattr", "open", "breakpoint"}:
-            add("introspection" if node.id != "open" else "process_or_files", f"calls {node.id}")
+            flag("introspection" if node.id != "open" else "process_or_files", f"calls {node.id}")
     return flags
 
 
@@ -178,7 +149,7 @@ def beside_the_notebook(folder) -> list[Flag]:
 
 
 def notebook_surgery(submitted: dict, source: dict) -> list[Flag]:
-    """Test and locked cells of ``source`` that the submission changed, removed or re-weighted.
+    """Test and locked cells of ``source`` that the submission changed or removed.
 
     Both arguments are notebooks as dicts (nbformat 4). nbgrader restores these cells
     before grading, so this is evidence, not a score change.
@@ -199,8 +170,7 @@ def notebook_surgery(submitted: dict, source: dict) -> list[Flag]:
             flags.append(Flag("cell_deleted", grade_id, "a locked or test cell is missing (restored for grading)"))
             continue
         theirs = _nbgrader(mine)
-        if meta.get("grade") and "points" in meta and theirs.get("points") != meta.get("points"):
-            flags.append(Flag("points_changed", grade_id, f"points {meta.get('points')} -> {theirs.get('points')}"))
+        # changed points are nbgrader's to report (``points_edited``, from its log): one event, one flag
         for key in ("grade", "solution", "locked"):
             if bool(theirs.get(key)) != bool(meta.get(key)):
                 flags.append(Flag("metadata_changed", grade_id, f"{key} {meta.get(key)} -> {theirs.get(key)}"))

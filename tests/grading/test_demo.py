@@ -69,7 +69,7 @@ def test_demo_end_to_end_on_one_lesson(tmp_path):
         else:
             assert status.startswith("graded"), status
     # the planted mistakes are the ones the checkers name
-    from autograder.reporting import report as reports
+    from autograder import reporting as reports
     from autograder.course import Course
 
     results = reports.gather(Course(out / "course"))

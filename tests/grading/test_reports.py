@@ -16,7 +16,7 @@ def report(graded_class, tmp_path_factory):
     """Reports written on a private copy of the graded class (other workers read the original)."""
     from dataclasses import replace
 
-    from autograder.reporting import report as reports
+    from autograder import reporting as reports
     from gradingkit import copy_course
 
     base = tmp_path_factory.mktemp("reports")
@@ -97,7 +97,7 @@ def test_class_report_has_the_figures_and_the_failures(report):
 
 
 def test_class_statistics_by_hand(report):
-    from autograder.reporting import report as reports
+    from autograder import reporting as reports
     from autograder.course import Course
 
     _, graded = report
@@ -115,7 +115,7 @@ def test_class_statistics_by_hand(report):
 def test_a_course_graded_by_stock_nbgrader_reports_too(graded_class):
     # no ledger there: scores come from the gradebook; what stock nbgrader could not grade
     # has no scores at all and is reported as not graded, not as 0
-    from autograder.reporting import report as reports
+    from autograder import reporting as reports
     from autograder.course import Course
 
     results = reports.gather(Course(graded_class.stock))
@@ -124,3 +124,43 @@ def test_a_course_graded_by_stock_nbgrader_reports_too(graded_class):
     cat = results.outcome("cat", "01-toy")
     assert (cat.status, cat.score) == ("missing", None)
     assert reports.status_text(cat) == "missing (submitted but not graded yet)"
+
+
+HOSTILE = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>"
+
+
+def test_student_strings_are_escaped_and_the_figures_embedded():
+    # markup in a student's name, code, diagnosis, written answer, flag cell and failure reason
+    from autograder import reporting as reports
+    from autograder.reporting.figures import figures
+    from autograder.reporting.gather import CellOutcome
+
+    name = "mallory" + HOSTILE
+    test = CellOutcome("test_add", "add", False, "test", 0.0, 1.0, messages=["wrong " + HOSTILE],
+                       mistakes=[])
+    written = CellOutcome("written_why", "written_why", False, "written", None, 1.0, answer="because " + HOSTILE)
+    graded = reports.SubmissionOutcome(name, "01-toy", "graded", score=0.0, max_score=2.0, cells=[test, written],
+                                       solutions={"add": "def add(a, b):\n    return '" + HOSTILE + "'"},
+                                       flags=[{"code": "reaches_reference", "cell": "add" + HOSTILE,
+                                               "message": HOSTILE}], needs_manual=True)
+    failed = reports.SubmissionOutcome("eve" + HOSTILE, "01-toy", "failed", reason="broken " + HOSTILE)
+    results = reports.ClassResults("course" + HOSTILE, ["01-toy"], {"01-toy": [("add", 1.0), ("written_why", 1.0)]},
+                                   [name, failed.student], {(name, "01-toy"): graded,
+                                                            (failed.student, "01-toy"): failed},
+                                   {"01-toy": 2.0})
+    stats = reports.class_statistics(results)
+    assert stats["flags"] and stats["failed"] and stats["mistakes"]
+    pages = {"class report": reports.render_class_report(results, stats, figures(results, stats)),
+             "feedback": reports.render_feedback(graded, course_id=results.course_id),
+             "failed feedback": reports.render_feedback(failed, course_id=results.course_id)}
+    for what, page in pages.items():
+        assert "<script" not in page and "<img src=x" not in page, what
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;&lt;img src=x onerror=alert(2)&gt;" in page, what
+    report, feedback = pages["class report"], pages["feedback"]
+    for text in ("mallory&lt;script&gt;", "add&lt;script&gt;", "broken &lt;script&gt;", "wrong &lt;script&gt;"):
+        assert text in report
+    for text in ("return &#39;&lt;script&gt;", "wrong &lt;script&gt;", "because &lt;script&gt;"):
+        assert text in feedback
+    images = re.findall(r"<img alt='([^']+)' src='data:image/png;base64,[A-Za-z0-9+/=]{100,}'>", report)
+    assert images == ["submissions per assignment", "score distribution per assignment",
+                      "pass rate per exercise", "most frequent mistakes"]

@@ -61,9 +61,9 @@ GRADED = {
     "monkeypatch": (ZEROED("reconstruct"), {("runtime_patching", "reconstruct"),
                                             ("kernel_disagrees", "test_reconstruct"),
                                             ("kernel_disagrees", "test_reconstruct_hidden")}),
-    # nbgrader restores the test cell and its 1 point; both readers flag it
+    # nbgrader restores the test cell and its 1 point; both readers flag the edit, nbgrader's log the points
     "edited_test": (FULL, {("points_edited", "test_one_hot"), ("locked_cell_edited", "test_one_hot"),
-                           ("points_changed", "test_one_hot"), ("cell_edited", "test_one_hot")}),
+                           ("cell_edited", "test_one_hot")}),
     # nbgrader puts the cell back (add_missing_cells) and grades it
     "deleted_test": (FULL, {("test_cell_deleted", "test_reconstruct"), ("cell_deleted", "test_reconstruct")}),
     "liar": (ZEROED("reconstruct"), {("not_plain_data", "reconstruct")}),
@@ -113,7 +113,7 @@ def graded(tmp_path_factory):
 
     The module's tests are one xdist group ("hostile-batch"), so one worker grades them.
     """
-    from autograder.reporting import report as reports
+    from autograder import reporting as reports
 
     base = tmp_path_factory.mktemp("hostile-batch")
     root, alone = base / "class", base / "alone"

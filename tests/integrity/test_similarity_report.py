@@ -3,7 +3,7 @@ import json
 import shutil
 
 from autograder.course import Course
-from autograder.reporting.report import ClassResults, SubmissionOutcome, similarity_section
+from autograder.reporting import ClassResults, SubmissionOutcome, similarity_section
 from autograder.integrity.similarity import solution_cells
 from pathlib import Path
 
