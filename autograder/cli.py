@@ -5,7 +5,7 @@
     kmeans-course release   [LESSON ...]                     -> autograder.authoring.release.main
     kmeans-course collect   DOWNLOAD [--assignment ID]       -> autograder.lms.collect.main
     kmeans-course autograde [ASSIGNMENT ...] [--workers N] [--force]   -> autograder.grading.autograde.main
-    kmeans-course report    [ASSIGNMENT ...]                 -> autograder.reporting.report.main
+    kmeans-course report    [ASSIGNMENT ...]                 -> autograder.reporting.main
     kmeans-course demo      [--students N] [--lessons ...]   -> autograder.authoring.demo.main
     kmeans-course slides    [LESSON ...]                     -> autograder.present.slides.main
     kmeans-course site      [LESSON ...]                     -> autograder.present.site.main
