@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import kmeans_ref
-from autograder import EXERCISES, POINTS, checks, mistakes, run_check
+from autograder import EXERCISES, POINTS, exercises, mistakes, run_check
 
 ALL = mistakes.all_mistakes()
 IDS = [m.id for m in ALL]
@@ -76,7 +76,7 @@ def test_each_edit_applies_exactly_once_and_changes_behaviour(m):
         assert m.baseline.count(old) == 1, f"{m.id}: {old!r} occurs {m.baseline.count(old)} times"
         assert old != new
     assert m.source != m.baseline
-    exercise = checks.get(m.exercise)
+    exercise = exercises.get(m.exercise).checker
     from autograder.checks.secret import hidden_rng
 
     cases = exercise.visible_cases() + exercise.cases(True, hidden_rng(m.exercise, None))
