@@ -4,7 +4,7 @@ Each entry is a :class:`Mistake`: a stable id (``"<exercise>.<slug>"``, e.g.
 ``"sq_distances.not_squared"``), the targeted message a student sees when their
 function behaves exactly like it, and the wrong function as SOURCE TEXT, written
 as a student would write it (``import numpy as np`` and one function with the
-CURRICULUM signature, using nothing but NumPy). Each variant is correct except
+signature of docs/curriculum.md, using nothing but NumPy). Each variant is correct except
 for its one mistake, so a student with two mistakes is explained by two entries.
 
 Each exercise's correct, student-style solution is written once, as its
