@@ -13,67 +13,27 @@ raises :class:`CheckFailed` with the diagnosis as its message.
 Programmatic use (the clean-room grader): ``run_check(name, fn, hidden=..., secret=...)``
 never raises for the student's faults.
 
+The exercises (names, lessons, signatures, points) are listed once, in
+:mod:`autograder.exercises`; their contract is ``docs/curriculum.md``.
+
 ``import autograder`` needs only NumPy and :mod:`kmeans_ref`; the mistake catalogue is
 loaded the first time a function fails.
 """
 
-from collections import namedtuple
-
+from autograder import exercises
 from autograder.checks import results as _results
 from autograder.checks.results import CheckFailed, CheckItem, CheckResult
+from autograder.exercises import Exercise
 
 __all__ = ["check", "run_check", "CheckFailed", "CheckResult", "CheckItem", "POINTS", "EXERCISES",
-           "Exercise"]
+           "Exercise", "exercises"]
 
-Exercise = namedtuple("Exercise", ["lesson", "signature"])
+#: exercise name -> its :class:`~autograder.exercises.Exercise` record, in course order
+#: (a view of :mod:`autograder.exercises`, the registry)
+EXERCISES = {exercise.name: exercise for exercise in exercises.EXERCISES}
 
-#: exercise -> (lesson id, signature), in course order
-EXERCISES = {
-    "one_hot": Exercise("01-labels", "one_hot(z, k)"),
-    "labels_from_one_hot": Exercise("01-labels", "labels_from_one_hot(Y)"),
-    "is_label_matrix": Exercise("01-labels", "is_label_matrix(Y)"),
-    "reconstruct": Exercise("01-labels", "reconstruct(M, Y)"),
-    "sq_distances": Exercise("02-loss", "sq_distances(X, M)"),
-    "kmeans_loss": Exercise("02-loss", "kmeans_loss(X, Y, M)"),
-    "min_form_loss": Exercise("02-loss", "min_form_loss(X, M)"),
-    "assign": Exercise("03-lloyd", "assign(X, M)"),
-    "update_means": Exercise("03-lloyd", "update_means(X, Y, M_prev)"),
-    "lloyd": Exercise("03-lloyd", "lloyd(X, M0, max_iter=100)"),
-    "l1_distances": Exercise("04-kmedians", "l1_distances(X, M)"),
-    "assign_l1": Exercise("04-kmedians", "assign_l1(X, M)"),
-    "l1_loss": Exercise("04-kmedians", "l1_loss(X, Y, M)"),
-    "update_medians": Exercise("04-kmedians", "update_medians(X, Y, M_prev)"),
-    "kmedians": Exercise("04-kmedians", "kmedians(X, M0, max_iter=100)"),
-    "loss_gradient": Exercise("05-gradient-descent", "loss_gradient(X, M)"),
-    "numerical_gradient": Exercise("05-gradient-descent", "numerical_gradient(f, M, eps=1e-6)"),
-    "gradient_descent": Exercise("05-gradient-descent", "gradient_descent(X, M0, lr, n_steps)"),
-    "kmeans_plus_plus": Exercise("06-applications", "kmeans_plus_plus(X, k, rng)"),
-    "quantize": Exercise("06-applications", "quantize(image, k, rng)"),
-}
-
-#: exercise -> (visible points, hidden points); test-cell metadata must match
-POINTS = {
-    "one_hot": (1, 1),
-    "labels_from_one_hot": (1, 1),
-    "is_label_matrix": (1, 1),
-    "reconstruct": (1, 1),
-    "sq_distances": (2, 1),
-    "kmeans_loss": (1, 1),
-    "min_form_loss": (1, 1),
-    "assign": (1, 1),
-    "update_means": (2, 1),
-    "lloyd": (2, 2),
-    "l1_distances": (1, 1),
-    "assign_l1": (1, 1),
-    "l1_loss": (1, 1),
-    "update_medians": (2, 1),
-    "kmedians": (2, 1),
-    "loss_gradient": (2, 1),
-    "numerical_gradient": (1, 1),
-    "gradient_descent": (2, 1),
-    "kmeans_plus_plus": (2, 1),
-    "quantize": (2, 1),
-}
+#: exercise name -> (visible points, hidden points); the test cells' metadata must match
+POINTS = {exercise.name: exercise.points for exercise in exercises.EXERCISES}
 
 
 def run_check(name, fn, *, hidden=False, secret=None):
@@ -85,9 +45,8 @@ def run_check(name, fn, *, hidden=False, secret=None):
     """
     from . import checks
 
-    exercise = checks.get(name)
-    possible = POINTS[name][1 if hidden else 0]
-    return checks.run(exercise, fn, hidden=hidden, secret=secret, possible=possible)
+    exercise = exercises.get(name)
+    return checks.run(exercise.checker, fn, hidden=hidden, secret=secret, possible=exercise.possible(hidden))
 
 
 def check(name, fn, *, hidden=False):

@@ -30,9 +30,11 @@ import time
 import numpy as np
 
 from . import _data
-from ._framework import Call, Case, Exercise, _inline, _where, as_array, call_safely, fmt, quiet, ref
+from .calls import Call, Case, _where, call_safely, quiet, ref
+from .checker import Checker, _inline
+from .compare import as_array, fmt
 
-__all__ = ["KmeansPlusPlus", "Quantize", "EXERCISES", "exact_kpp_distribution"]
+__all__ = ["KmeansPlusPlus", "Quantize", "CHECKERS", "exact_kpp_distribution"]
 
 _Z_1E6 = 4.753424  # standard normal quantile for a one-sided p = 1e-6
 
@@ -136,7 +138,7 @@ class _Global:
         return False
 
 
-class KmeansPlusPlus(Exercise):
+class KmeansPlusPlus(Checker):
     name = "kmeans_plus_plus"
     arg_names = ("X", "k", "rng")
     runs = 200
@@ -362,7 +364,7 @@ def _repro_case(label, X, k, seed):
 
 
 # ---------------------------------------------------------------------------------------
-class Quantize(Exercise):
+class Quantize(Checker):
     name = "quantize"
     arg_names = ("image", "k", "rng")
     seeds = (0, 1, 2)
@@ -544,4 +546,4 @@ def _spread_colours(rng, n):
             return colours
 
 
-EXERCISES = [KmeansPlusPlus(), Quantize()]
+CHECKERS = [KmeansPlusPlus(), Quantize()]

@@ -37,15 +37,16 @@ gradient_descent
 import numpy as np
 
 from . import _data
-from ._framework import (Case, Exercise, FunctionExercise, _inline, _space, as_array, part_problem, compare_arrays, compare_scalars,
-                         fmt, ref)
+from .calls import Case, ref
+from .checker import Checker, FunctionChecker, _inline, _space, part_problem
+from .compare import as_array, compare_arrays, compare_scalars, fmt
 from .lloyd import _as_losses
 from .loss import HAND_M, HAND_X, _xm_hidden
 
-__all__ = ["LossGradient", "NumericalGradient", "GradientDescent", "EXERCISES"]
+__all__ = ["LossGradient", "NumericalGradient", "GradientDescent", "CHECKERS"]
 
 
-class LossGradient(FunctionExercise):
+class LossGradient(FunctionChecker):
     name = "loss_gradient"
     arg_names = ("X", "M")
     kinds = "iuf"
@@ -114,7 +115,7 @@ def _cubic(C2, C3, W):
               lambda A: float(np.sum(C3 * A ** 3) + np.sum(C2 * A ** 2) + np.sum(W * A) + A[0, 0] * A[-1, -1]))
 
 
-class NumericalGradient(FunctionExercise):
+class NumericalGradient(FunctionChecker):
     name = "numerical_gradient"
     arg_names = ("f", "M", "eps")
     kinds = "iuf"
@@ -179,7 +180,7 @@ class NumericalGradient(FunctionExercise):
 
 
 # --- gradient_descent ---------------------------------------------------------------------
-class GradientDescent(Exercise):
+class GradientDescent(Checker):
     name = "gradient_descent"
     arg_names = ("X", "M0", "lr", "n_steps")
     weights = {"type": 0.15, "final": 0.3, "history": 0.15, "length": 0.1, "initial": 0.1, "monotone": 0.1,
@@ -325,4 +326,4 @@ def _gd_min_gap(X, M0, lr, n_steps):
     return min(gaps)
 
 
-EXERCISES = [LossGradient(), NumericalGradient(), GradientDescent()]
+CHECKERS = [LossGradient(), NumericalGradient(), GradientDescent()]

@@ -33,11 +33,12 @@ kmedians(X, M0, max_iter)   same contract as lloyd (see :mod:`autograder.checks.
 import numpy as np
 
 from . import _data
-from ._framework import Case, FunctionExercise
-from .lloyd import Assign, LoopExercise, hidden_loop_cases, loop_case, min_gap
+from .calls import Case
+from .checker import FunctionChecker
+from .lloyd import Assign, LoopChecker, hidden_loop_cases, loop_case, min_gap
 from .loss import HAND_X, KmeansLoss, SqDistances
 
-__all__ = ["L1Distances", "AssignL1", "L1Loss", "UpdateMedians", "Kmedians", "EXERCISES",
+__all__ = ["L1Distances", "AssignL1", "L1Loss", "UpdateMedians", "Kmedians", "CHECKERS",
            "median_interval", "robust_kmedians_start"]
 
 
@@ -104,7 +105,7 @@ def in_median_interval(M, X, Y, M_prev, tol=1e-9):
     return False, f"{int((~ok).sum())} of {ok.size} entries wrong; first at [{a}, {j}]: expected {want}, got {M[a, j]:.6g}"
 
 
-class UpdateMedians(FunctionExercise):
+class UpdateMedians(FunctionChecker):
     name = "update_medians"
     arg_names = ("X", "Y", "M_prev")
     kinds = "iuf"
@@ -221,12 +222,12 @@ def robust_kmedians_start(X, M0, max_iter):
     return True
 
 
-class Kmedians(LoopExercise):
+class Kmedians(LoopChecker):
     name = "kmedians"
     assign_name = "assign_l1"
     update_name = "update_medians"
     loss_name = "l1_loss"
-    labels = dict(LoopExercise.labels, fixed="at convergence: Y == assign_l1(X, M) and M is a median of Y's clusters",
+    labels = dict(LoopChecker.labels, fixed="at convergence: Y == assign_l1(X, M) and M is a median of Y's clusters",
                   final="final Y equals the reference's and M is a median of its clusters")
 
     def final_m(self, M, M_ref, X, Y, show, case=None):
@@ -295,4 +296,4 @@ def _robust_cases():
             for label, group, k, max_iter, seed in _VISIBLE_KMEDIANS]
 
 
-EXERCISES = [L1Distances(), AssignL1(), L1Loss(), UpdateMedians(), Kmedians()]
+CHECKERS = [L1Distances(), AssignL1(), L1Loss(), UpdateMedians(), Kmedians()]

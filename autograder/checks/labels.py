@@ -32,9 +32,10 @@ reconstruct(M, Y)
 
 import numpy as np
 
-from ._framework import Case, FunctionExercise
+from .calls import Case
+from .checker import FunctionChecker
 
-__all__ = ["OneHot", "LabelsFromOneHot", "IsLabelMatrix", "Reconstruct", "EXERCISES"]
+__all__ = ["OneHot", "LabelsFromOneHot", "IsLabelMatrix", "Reconstruct", "CHECKERS"]
 
 
 def _one_hot(z, k):
@@ -55,7 +56,7 @@ def _labels(rng, N, k, leave_out=True):
     return z.astype(np.int64)
 
 
-class OneHot(FunctionExercise):
+class OneHot(FunctionChecker):
     name = "one_hot"
     arg_names = ("z", "k")
     kind = "array"
@@ -105,7 +106,7 @@ class OneHot(FunctionExercise):
         return cases
 
 
-class LabelsFromOneHot(FunctionExercise):
+class LabelsFromOneHot(FunctionChecker):
     name = "labels_from_one_hot"
     arg_names = ("Y",)
     kind = "labels"
@@ -143,7 +144,7 @@ class LabelsFromOneHot(FunctionExercise):
         return cases
 
 
-class IsLabelMatrix(FunctionExercise):
+class IsLabelMatrix(FunctionChecker):
     name = "is_label_matrix"
     arg_names = ("Y",)
     kind = "bool"
@@ -244,7 +245,7 @@ class IsLabelMatrix(FunctionExercise):
                 f"column sums to 1.")
 
 
-class Reconstruct(FunctionExercise):
+class Reconstruct(FunctionChecker):
     name = "reconstruct"
     arg_names = ("M", "Y")
     kind = "array"
@@ -296,4 +297,4 @@ def _distinct(rng, d=(1, 5), k=(2, 5), N=(5, 10)):
             return dd, kk, NN
 
 
-EXERCISES = [OneHot(), LabelsFromOneHot(), IsLabelMatrix(), Reconstruct()]
+CHECKERS = [OneHot(), LabelsFromOneHot(), IsLabelMatrix(), Reconstruct()]

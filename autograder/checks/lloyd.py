@@ -38,14 +38,15 @@ lloyd(X, M0, max_iter)   (judged by its contract; every case also compared with 
 import numpy as np
 
 from . import _data
-from ._framework import (Case, Exercise, FunctionExercise, as_array, as_scalar, compare_arrays, fmt,
-                         part_problem, ref, _inline, _space)
+from .calls import Case, ref
+from .checker import Checker, FunctionChecker, _inline, _space, part_problem
+from .compare import as_array, as_scalar, compare_arrays, fmt
 from .loss import HAND_M, HAND_X, HAND_Z
 
-__all__ = ["Assign", "UpdateMeans", "Lloyd", "LoopExercise", "EXERCISES", "min_gap"]
+__all__ = ["Assign", "UpdateMeans", "Lloyd", "LoopChecker", "CHECKERS", "min_gap"]
 
 
-class Assign(FunctionExercise):
+class Assign(FunctionChecker):
     name = "assign"
     arg_names = ("X", "M")
     distances = "sq_distances"
@@ -93,7 +94,7 @@ def _l1_l2_disagree(rng):
     return Case("L1 and L2 disagree", (X, M), group="hand")
 
 
-class UpdateMeans(FunctionExercise):
+class UpdateMeans(FunctionChecker):
     name = "update_means"
     arg_names = ("X", "Y", "M_prev")
     kinds = "iuf"
@@ -189,7 +190,7 @@ def min_gap(X, M0, max_iter, metric="l2", update="mean", skip_first=False):
     return min(gaps) if gaps else np.inf
 
 
-class LoopExercise(Exercise):
+class LoopChecker(Checker):
     """Judges ``(M, Y, losses) = loop(X, M0, max_iter)`` by its contract (lloyd, kmedians)."""
 
     arg_names = ("X", "M0", "max_iter")
@@ -362,7 +363,7 @@ def loop_case(label, X, M0, max_iter, group):
     return Case(label, (np.asarray(X), np.asarray(M0), int(max_iter)), group=group)
 
 
-class Lloyd(LoopExercise):
+class Lloyd(LoopChecker):
     name = "lloyd"
 
     def make_visible_cases(self):
@@ -439,4 +440,4 @@ def _n_updates(X, M0, metric):
     return 50
 
 
-EXERCISES = [Assign(), UpdateMeans(), Lloyd()]
+CHECKERS = [Assign(), UpdateMeans(), Lloyd()]

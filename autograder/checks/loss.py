@@ -36,16 +36,17 @@ min_form_loss(X, M)
 import numpy as np
 
 from . import _data
-from ._framework import Case, FunctionExercise
+from .calls import Case
+from .checker import FunctionChecker
 
-__all__ = ["SqDistances", "KmeansLoss", "MinFormLoss", "EXERCISES", "HAND_X", "HAND_M"]
+__all__ = ["SqDistances", "KmeansLoss", "MinFormLoss", "CHECKERS", "HAND_X", "HAND_M"]
 
 HAND_X = np.array([[0.0, 1, 4, 5, 9], [0, 0, 3, 3, 0]])
 HAND_M = np.array([[1.0, 4, 9], [1, 2, 1]])
 HAND_Z = np.array([0, 1, 1, 2, 0])
 
 
-class _XM(FunctionExercise):
+class _XM(FunctionChecker):
     arg_names = ("X", "M")
 
     def sizes(self, case):
@@ -121,7 +122,7 @@ class SqDistances(_XM):
         return cases
 
 
-class KmeansLoss(FunctionExercise):
+class KmeansLoss(FunctionChecker):
     name = "kmeans_loss"
     arg_names = ("X", "Y", "M")
     kind = "scalar"
@@ -203,4 +204,4 @@ class MinFormLoss(_XM):
         return cases
 
 
-EXERCISES = [SqDistances(), KmeansLoss(), MinFormLoss()]
+CHECKERS = [SqDistances(), KmeansLoss(), MinFormLoss()]

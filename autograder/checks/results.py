@@ -76,7 +76,7 @@ class CheckResult:
     Attributes
     ----------
     name : str
-        Exercise name (a CURRICULUM function name).
+        Exercise name (a function name of docs/curriculum.md).
     hidden : bool
         Whether these were the hidden (secret-drawn) cases.
     score, possible : float

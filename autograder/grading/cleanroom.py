@@ -172,13 +172,14 @@ def grade_notebook(path, lesson: str, *, source: Path | None = None, secret: str
 
     ``notebook``: the submission already read with ``read_notebook`` (saves reading it again).
     """
-    from autograder import EXERCISES, POINTS, run_check
+    from autograder import POINTS, run_check
+    from autograder.exercises import of_lesson
 
     report = CleanRoomReport(lesson=lesson)
     if source is None and SOLUTIONS is None:
         raise ValueError(f"no instructor source for {lesson}: pass source=<course>/solutions/{lesson}/{lesson}.ipynb")
     source_nb = read_notebook(source or SOLUTIONS / lesson / f"{lesson}.ipynb")
-    exercises = [name for name, info in EXERCISES.items() if info.lesson == lesson]
+    exercises = [exercise.name for exercise in of_lesson(lesson)]
     try:
         submitted_nb = notebook if notebook is not None else read_notebook(path)
     except ValueError as exc:
@@ -316,10 +317,10 @@ def post_grade(autograded, info):
     """
     from autograder.grading.worker import PostGradeResult
 
-    from autograder import EXERCISES
+    from autograder.exercises import of_lesson
 
     source = Path(info.root) / "solutions" / info.assignment / f"{info.notebook}.ipynb"
-    is_lesson = any(exercise.lesson == info.assignment for exercise in EXERCISES.values())
+    is_lesson = bool(of_lesson(info.assignment))
     if info.assignment != info.notebook or not source.is_file() or not is_lesson:
         return None  # not one of the course's lesson notebooks: nbgrader's scores stand
     try:
@@ -368,13 +369,13 @@ def wrong_notebook(path, lesson: str, root: Path) -> str:
 
 
 def _wrong_lesson(nb: dict, lesson: str) -> str:
-    from autograder import EXERCISES
+    from autograder.exercises import EXERCISES, of_lesson
 
     ids = {_meta(c).get("grade_id") for c in nb.get("cells", [])} - {None}
-    mine = {name for name, info in EXERCISES.items() if info.lesson == lesson}
+    mine = {exercise.name for exercise in of_lesson(lesson)}
     if ids & mine:
         return ""
-    others = sorted({info.lesson for name, info in EXERCISES.items() if name in ids})
+    others = sorted({exercise.lesson for exercise in EXERCISES if exercise.name in ids})
     if others:
         return (f"this is the notebook of {', '.join(others)}, not {lesson}: "
                 f"submit {lesson}.ipynb for {lesson}")

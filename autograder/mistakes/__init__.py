@@ -4,8 +4,15 @@ Each entry is a :class:`Mistake`: a stable id (``"<exercise>.<slug>"``, e.g.
 ``"sq_distances.not_squared"``), the targeted message a student sees when their
 function behaves exactly like it, and the wrong function as SOURCE TEXT, written
 as a student would write it (``import numpy as np`` and one function with the
-CURRICULUM signature, using nothing but NumPy). Each variant is correct except
+signature of docs/curriculum.md, using nothing but NumPy). Each variant is correct except
 for its one mistake, so a student with two mistakes is explained by two entries.
+
+Each exercise's correct, student-style solution is written once, as its
+*baseline* (:func:`baseline`); a mistake is usually a small edit of it
+(:func:`variant`: one or a few ``(old, new)`` replacements, each old text found
+exactly once in the baseline), so a change to a solution is made in one place.
+An entry whose mistake is a different structure altogether keeps a full source,
+with a comment saying why.
 
 The source is compiled when this package is imported, so ``Mistake.function`` is
 a real function; ``Mistake.body`` is the indented body, ready to paste under the
@@ -23,10 +30,12 @@ True
 import linecache
 import textwrap
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np  # noqa: F401  (used by the doctest above)
 
-__all__ = ["Mistake", "mistake", "for_exercise", "get", "all_mistakes", "CATALOGUE"]
+__all__ = ["Mistake", "Variant", "mistake", "baseline", "variant", "for_exercise", "get", "baseline_of",
+           "all_mistakes", "CATALOGUE", "BASELINES"]
 
 _FUNCTIONS = {}
 
@@ -38,6 +47,9 @@ class Mistake:
     id: str
     message: str
     source: str
+    #: the exercise's baseline and the edits that made ``source`` from it; None and () for a full source
+    baseline: str = None
+    edits: tuple = ()
 
     @property
     def exercise(self):
@@ -84,11 +96,51 @@ def _compile(m):
     return fn
 
 
+def _normalise(source):
+    return textwrap.dedent(source).strip("\n") + "\n"
+
+
+def baseline(source):
+    """An exercise's correct solution as source text (dedented): what its variants edit."""
+    return _normalise(source)
+
+
+class Variant(NamedTuple):
+    """A baseline and the ``(old, new)`` replacements that turn it into one wrong implementation."""
+
+    baseline: str
+    edits: tuple
+
+    def apply(self):
+        """The edited source; ValueError unless every old text occurs exactly once in the baseline."""
+        source = self.baseline
+        for old, new in self.edits:
+            found = self.baseline.count(old)
+            if found != 1 or source.count(old) != 1:
+                raise ValueError(f"the edit {old!r} -> {new!r} must match exactly once in the baseline "
+                                 f"(it matches {found} times): quote more of the line to make it unique")
+            if old == new:
+                raise ValueError(f"the edit {old!r} changes nothing")
+            source = source.replace(old, new)
+        return source
+
+
+def variant(base, *edits):
+    """``base`` with each ``(old, new)`` edit applied; each ``old`` must occur exactly once in ``base``."""
+    if not edits:
+        raise ValueError("a variant needs at least one (old, new) edit; use the baseline itself otherwise")
+    return Variant(base, tuple(tuple(edit) for edit in edits))
+
+
 def mistake(id, message, source):
-    """Build a catalogue entry; ``source`` is dedented and must define the exercise's function."""
-    source = textwrap.dedent(source).strip("\n") + "\n"
+    """Build a catalogue entry from a :func:`variant` of a baseline, or a full source (dedented).
+
+    Either way the source must define the exercise's function.
+    """
     message = " ".join(textwrap.dedent(message).split())
-    return Mistake(id, message, source)
+    if isinstance(source, Variant):
+        return Mistake(id, message, source.apply(), source.baseline, source.edits)
+    return Mistake(id, message, _normalise(source))
 
 
 def _load():
@@ -96,6 +148,7 @@ def _load():
 
     catalogue = {}
     for module in (labels, loss, lloyd, kmedians, gradient, applications):
+        BASELINES.update(module.BASELINES)
         for m in module.MISTAKES:
             if m.id in catalogue:
                 raise ValueError(f"duplicate mistake id {m.id}")
@@ -104,6 +157,8 @@ def _load():
     return catalogue
 
 
+#: exercise -> its baseline source (the correct solution the variants edit)
+BASELINES = {}
 CATALOGUE = _load()
 
 
@@ -120,3 +175,8 @@ def for_exercise(name):
 def get(id):
     """The entry with this id (KeyError if unknown)."""
     return CATALOGUE[id]
+
+
+def baseline_of(name):
+    """The baseline source of exercise ``name`` (KeyError if unknown)."""
+    return BASELINES[name]

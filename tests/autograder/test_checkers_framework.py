@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import kmeans_ref
-from autograder import EXERCISES, POINTS, CheckFailed, CheckResult, check, checks, run_check
+from autograder import EXERCISES, POINTS, CheckFailed, CheckResult, check, checks, exercises, run_check
 from autograder.checks import applications, kmedians, lloyd
 from autograder.checks.loss import HAND_M, HAND_X
 from autograder.checks.results import round_score
@@ -18,7 +18,7 @@ from autograder.checks.secret import ENV_VAR, course_secret, fingerprint, hidden
 
 # --------------------------------------------------------------------------- the agreed tables
 def test_points_and_exercises_follow_the_agreed_table():
-    # the table of INTERFACES.md: exercise -> (visible, hidden)
+    # the table of docs/curriculum.md: exercise -> (visible, hidden)
     assert POINTS == {
         "one_hot": (1, 1), "labels_from_one_hot": (1, 1), "is_label_matrix": (1, 1), "reconstruct": (1, 1),
         "sq_distances": (2, 1), "kmeans_loss": (1, 1), "min_form_loss": (1, 1),
@@ -27,12 +27,66 @@ def test_points_and_exercises_follow_the_agreed_table():
         "loss_gradient": (2, 1), "numerical_gradient": (1, 1), "gradient_descent": (2, 1),
         "kmeans_plus_plus": (2, 1), "quantize": (2, 1),
     }
-    assert list(EXERCISES) == list(POINTS) == checks.names()
-    for name, (lesson, signature) in EXERCISES.items():
-        assert signature.startswith(name + "(")
-        params = signature[len(name) + 1:-1]
+    assert list(EXERCISES) == list(POINTS) == exercises.names()
+    for name, exercise in EXERCISES.items():
+        assert exercise is exercises.get(name) and exercise.name == name
+        assert exercise.signature.startswith(name + "(")
+        params = exercise.signature[len(name) + 1:-1]
         assert inspect.signature(eval(f"lambda {params}: 0")) == inspect.signature(getattr(kmeans_ref, name))
-        assert checks.lesson_of(name) == lesson
+
+
+# --------------------------------------------------------------------------- the registry
+def test_registry_finds_checker_reference_points_and_mistakes_of_every_exercise():
+    assert exercises.names() and exercises.lessons() == [
+        "01-labels", "02-loss", "03-lloyd", "04-kmedians", "05-gradient-descent", "06-applications"]
+    for exercise in exercises.EXERCISES:
+        assert exercise.checker.name == exercise.name
+        assert isinstance(exercise.checker, checks.Checker)
+        assert exercise.reference is getattr(kmeans_ref, exercise.name)
+        assert exercise.mistakes and all(m.exercise == exercise.name for m in exercise.mistakes)
+        assert (exercise.possible(False), exercise.possible(True)) == exercise.points
+        assert exercise in exercises.of_lesson(exercise.lesson)
+    # every exercise in exactly one lesson, in course order
+    by_lesson = [e for lesson in exercises.lessons() for e in exercises.of_lesson(lesson)]
+    assert by_lesson == list(exercises.EXERCISES)
+    assert exercises.of_lesson("07-no-such-lesson") == []
+
+
+def test_registry_records_are_frozen():
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        exercises.get("assign").points = (5, 5)
+
+
+@pytest.mark.parametrize("bad", ["asign", "", None, ["assign"]])
+def test_unknown_exercise_names_are_refused_with_the_known_ones(bad):
+    with pytest.raises(ValueError, match="unknown exercise .*expected one of: one_hot, labels_from_one_hot"):
+        exercises.get(bad)
+    with pytest.raises(ValueError, match="unknown exercise"):
+        run_check(bad, lambda X, M: X)
+
+
+def test_the_catalogue_loads_on_first_use_not_at_import():
+    code = ("import sys, autograder; from autograder import exercises; ex = exercises.get('assign'); "
+            "ex.checker; ex.reference; before = 'autograder.mistakes' in sys.modules; ex.mistakes; "
+            "print(before, 'autograder.mistakes' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]
+
+
+def test_no_two_classes_of_the_grader_share_a_name():
+    import ast
+    from pathlib import Path
+
+    root = Path(exercises.__file__).parent
+    names = {}
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                names.setdefault(node.name, []).append(str(path.relative_to(root)))
+    assert "Exercise" in names and "Checker" in names
+    assert names["Exercise"] == ["exercises.py"], names["Exercise"]
 
 
 def test_import_is_light():
@@ -249,7 +303,7 @@ def test_secret_comes_from_the_environment_else_the_development_secret(monkeypat
 
 
 def _hidden_arrays(name, secret):
-    ex = checks.get(name)
+    ex = exercises.get(name).checker
     cases = ex.cases(True, hidden_rng(name, secret))
     return [a for c in cases for a in c.args if isinstance(a, np.ndarray)]
 
@@ -298,25 +352,25 @@ def test_hidden_feedback_shows_neither_inputs_nor_exception_messages():
 # --------------------------------------------------------------------------- the visible cases are sound
 def test_random_visible_cases_have_distinct_sizes():
     for name in ("sq_distances", "min_form_loss", "assign", "loss_gradient"):
-        for case in checks.get(name).visible_cases():
+        for case in exercises.get(name).checker.visible_cases():
             if case.group == "random":
                 (d, N), (_, k) = case.args[0].shape, case.args[1].shape
                 assert len({d, N, k}) == 3, (name, case.label)
 
 
 def test_visible_loop_cases_avoid_near_ties():
-    for case in checks.get("lloyd").visible_cases():
+    for case in exercises.get("lloyd").checker.visible_cases():
         X, M0, max_iter = case.args
         # exact ties at the start are allowed on integer data (every method computes them exactly)
         assert lloyd.min_gap(X, M0, max_iter, skip_first=(case.group == "ties")) > 1e-6, case.label
-    for case in checks.get("kmedians").visible_cases():
+    for case in exercises.get("kmedians").checker.visible_cases():
         X, M0, max_iter = case.args
         assert kmedians.acceptable_kmedians_start(case.group, X, M0, max_iter), case.label
 
 
 def test_every_visible_case_of_loops_runs_the_reference_to_the_documented_end():
     # the chain case needs 4 updates, so max_iter = 1 and 2 stop it early
-    hand, one, two = checks.get("lloyd").visible_cases()[:3]
+    hand, one, two = exercises.get("lloyd").checker.visible_cases()[:3]
     assert len(kmeans_ref.lloyd(*hand.args)[2]) == 4
     assert len(kmeans_ref.lloyd(*one.args)[2]) == 1 and len(kmeans_ref.lloyd(*two.args)[2]) == 2
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import EXERCISES, POINTS
+from autograder import exercises
 from lessonkit import LESSONS, ROOT, nbgrader
 
 SOLUTION_BEGIN = "### BEGIN SOLUTION"
@@ -37,15 +37,16 @@ def cells_by_grade_id(nb) -> dict:
 
 
 def exercises_of(lesson: str) -> list[str]:
-    return [name for name, info in EXERCISES.items() if info.lesson == lesson]
+    return [exercise.name for exercise in exercises.of_lesson(lesson)]
 
 
 def test_every_lesson_has_a_source_and_a_student_version():
     for lesson in LESSONS:
         assert (ROOT / "solutions" / lesson / f"{lesson}.ipynb").is_file(), lesson
         assert (ROOT / "notebooks" / lesson / f"{lesson}.ipynb").is_file(), lesson
-    # Every exercise of the contract belongs to one of the lessons.
-    assert {info.lesson for info in EXERCISES.values()} <= set(LESSONS)
+    # Every exercise of the registry belongs to one of the lessons (tests/autograder/test_curriculum.py
+    # checks the registry against docs/curriculum.md, kmeans_ref and every check() call of the notebooks).
+    assert set(exercises.lessons()) <= set(LESSONS)
 
 
 @pytest.mark.parametrize("folder", ["solutions", "notebooks"])
@@ -78,7 +79,7 @@ def test_each_exercise_is_defined_in_exactly_one_solution_cell(lesson):
 def test_test_cells_call_the_checkers_with_the_agreed_points(lesson):
     cells = cells_by_grade_id(source(lesson))
     for name in exercises_of(lesson):
-        visible, hidden = POINTS[name]
+        visible, hidden = exercises.get(name).points
         cell = cells[f"test_{name}"]
         meta = nbgrader_meta(cell)
         assert (meta["grade"], meta["locked"], meta["solution"]) == (True, True, False)
