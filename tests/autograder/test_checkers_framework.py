@@ -352,10 +352,11 @@ def test_hidden_feedback_shows_neither_inputs_nor_exception_messages():
 # --------------------------------------------------------------------------- the visible cases are sound
 def test_random_visible_cases_have_distinct_sizes():
     for name in ("sq_distances", "min_form_loss", "assign", "loss_gradient"):
-        for case in exercises.get(name).checker.visible_cases():
-            if case.group == "random":
-                (d, N), (_, k) = case.args[0].shape, case.args[1].shape
-                assert len({d, N, k}) == 3, (name, case.label)
+        random_cases = [c for c in exercises.get(name).checker.visible_cases() if c.group == "random"]
+        assert random_cases, f"{name} has no random visible case"
+        for case in random_cases:
+            (d, N), (_, k) = case.args[0].shape, case.args[1].shape
+            assert len({d, N, k}) == 3, (name, case.label)
 
 
 def test_visible_loop_cases_avoid_near_ties():
