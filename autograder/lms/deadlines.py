@@ -50,8 +50,13 @@ def parse_when(text: str) -> _dt.datetime:
     from dateutil.tz import gettz
     from nbgrader.utils import parse_utc
 
+    import re
+
     text = " ".join(text.split())
     parts = text.split(" ")
+    if len(parts) == 3 and re.fullmatch(r"[+-]\d\d:?\d\d", parts[2]):
+        # nbgrader's parse_utc reads a separate "-0500" as -500 SECONDS: glue the offset to the time
+        text, parts = f"{parts[0]} {parts[1]}{parts[2]}", [parts[0], parts[1] + parts[2]]
     zoned = len(parts) == 3 or text.endswith("Z") or "+" in text[10:] or "-" in text[10:]
     if len(parts) == 3 and not parts[2].lstrip("+-").isdigit() and gettz(parts[2]) is None:
         raise CourseError(f"unknown time zone {parts[2]!r} in {text!r}: use UTC, an offset like +0100, "
