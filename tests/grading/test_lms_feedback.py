@@ -39,6 +39,7 @@ def nbgrader(args, cwd, exchange: Path, cache: Path):
     return proc
 
 
+@pytest.mark.slow  # five nbgrader commands in subprocesses
 def test_release_feedback_then_fetch_feedback_as_the_student(fresh_course, tmp_path):
     course = Course(fresh_course)
     exchange, cache, home = tmp_path / "exchange", tmp_path / "cache", tmp_path / "home-ann"
