@@ -50,17 +50,15 @@ import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 from autograder.course import Course, CourseError
 from autograder.lms.deadlines import TIMESTAMP, format_timestamp
-from autograder.lms.identity import (LmsMap, Person, Roster, canvas_student_id, moodle_student_id, read_roster,
-                                     slug, split_name, write_names)
+from autograder.lms.entries import SKIP_PARTS, Entry, folder_entries, zip_entries
+from autograder.lms.identity import (LmsMap, Person, Roster, canvas_student_id, moodle_student_id,  # noqa: F401
+                                     read_roster, slug, split_name, write_names)
 
-MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024  # a notebook larger than this is not a submission
 PROVENANCE = ".collect.json"
 SECRET = "submission_secret.txt"
-SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
 SKIP_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 
 CANVAS = re.compile(
@@ -110,76 +108,6 @@ def match_assignment(filename: str, assignments: list[str]) -> tuple[str | None,
 
 
 # ----------------------------------------------------------------------------- entries
-
-
-@dataclass
-class Entry:
-    """A file in the download: where it came from and how to read it."""
-
-    name: str  # path inside the archive or folder, with "/" separators
-    size: int
-    mtime: float
-    read: Callable[[], bytes]
-
-
-def _unsafe(name: str) -> str:
-    """Why an archive entry name is unsafe to trust, or ``""``."""
-    if "\x00" in name:
-        return "the name contains a NUL byte"
-    posix = name.replace("\\", "/")
-    if posix.startswith("/") or re.match(r"^[A-Za-z]:", posix):
-        return "absolute path (zip-slip)"
-    if any(part == ".." for part in posix.split("/")):
-        return "path escapes the archive with '..' (zip-slip)"
-    return ""
-
-
-def _zip_entries(path: Path, rejected: list, tz) -> list[Entry]:
-    entries = []
-    archive = zipfile.ZipFile(path)
-    for info in archive.infolist():
-        if info.is_dir():
-            continue
-        why = _unsafe(info.filename)
-        mode = (info.external_attr >> 16) & 0o170000
-        if not why and mode == stat.S_IFLNK:
-            why = "symbolic link in the archive (zip-slip)"
-        if why:
-            rejected.append((info.filename, why))
-            continue
-        if info.file_size > MAX_NOTEBOOK_BYTES and info.filename.lower().endswith(".ipynb"):
-            rejected.append((info.filename, f"larger than {MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB"))
-            continue
-        # a zip entry's date has no zone: the LMS server's clock, read in ``tz``
-        mtime = _dt.datetime(*info.date_time, tzinfo=tz).timestamp()
-
-        def read(info=info):
-            with archive.open(info) as fh:
-                data = fh.read(MAX_NOTEBOOK_BYTES + 1)
-            if len(data) > MAX_NOTEBOOK_BYTES:
-                raise ValueError(f"larger than {MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB once unpacked")
-            return data
-
-        entries.append(Entry(info.filename.replace("\\", "/"), info.file_size, mtime, read))
-    return entries
-
-
-def _folder_entries(path: Path, rejected: list) -> list[Entry]:
-    entries = []
-    for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_PARTS and not d.startswith("."))
-        for name in sorted(filenames):
-            full = Path(dirpath) / name
-            rel = full.relative_to(path).as_posix()
-            if full.is_symlink():
-                rejected.append((rel, "symbolic link (not followed)"))
-                continue
-            st = full.stat()
-            if st.st_size > MAX_NOTEBOOK_BYTES and name.lower().endswith(".ipynb"):
-                rejected.append((rel, f"larger than {MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB"))
-                continue
-            entries.append(Entry(rel, st.st_size, st.st_mtime, lambda full=full: full.read_bytes()))
-    return entries
 
 
 # ----------------------------------------------------------------------------- matching
@@ -409,9 +337,9 @@ def collect(source: str | Path, course: Course, *, assignments: list[str] | None
         raise CourseError("no assignments known: release the course first or pass --assignment")
 
     if source.is_file() and zipfile.is_zipfile(source):
-        entries = _zip_entries(source, report.rejected, tz)
+        entries = zip_entries(source, report.rejected, tz)
     elif source.is_dir():
-        entries = _folder_entries(source, report.rejected)
+        entries = folder_entries(source, report.rejected)
     else:
         raise CourseError(f"{source} is neither a folder nor a zip archive")
 
