@@ -9,6 +9,10 @@
     kmeans-course demo      [--students N] [--lessons ...]   -> autograder.authoring.demo.main
     kmeans-course slides    [LESSON ...]                     -> autograder.present.slides.main
     kmeans-course site      [LESSON ...]                     -> autograder.present.site.main
+    kmeans-course duedate   LESSON "2026-12-01 23:59 UTC"    -> autograder.lms.deadlines.main_duedate
+    kmeans-course extend    STUDENT LESSON --hours N         -> autograder.lms.deadlines.main_extend
+    kmeans-course export    canvas|moodle --out FILE LESSON  -> autograder.lms.export.main
+    kmeans-course feedback-zip --lms moodle|canvas LESSON    -> autograder.lms.feedback.main_zip
 
 Every verb works on the course root given by ``--root`` (default: the working
 directory), the folder that holds ``nbgrader_config.py``; stock ``nbgrader`` commands
@@ -43,16 +47,19 @@ def _collect(sub):
                                    "it could not match; never replaces a newer submission with an older one.")
     p.add_argument("source", help="the downloaded .zip or folder")
     p.add_argument("--assignment", help="file every notebook under this assignment (a per-assignment download)")
-    p.add_argument("--roster", help="CSV with a student_id column; other columns are aliases (login, name)")
+    p.add_argument("--roster", help="Canvas's gradebook export, Moodle's grading worksheet or participants "
+                                    "CSV, or a CSV with a student_id column (other columns: aliases)")
     p.add_argument("--dry-run", action="store_true", help="report what would be done, write nothing")
     p.add_argument("--overwrite", action="store_true",
                    help="replace existing submissions even by older or same-age files")
+    p.add_argument("--timezone", default="UTC",
+                   help="zone of the zip entries' dates, the LMS server's clock (default: UTC)")
 
     def run(a):
         from autograder.lms import collect
 
         collect.main(source=a.source, root=a.root, assignment=a.assignment, roster=a.roster,
-                     dry_run=a.dry_run, overwrite=a.overwrite, quiet=a.quiet)
+                     dry_run=a.dry_run, overwrite=a.overwrite, timezone=a.timezone, quiet=a.quiet)
     return run
 
 
@@ -121,6 +128,77 @@ def _demo(sub):
     return run
 
 
+# ----------------------------------------------------------------------------- the LMS round trip
+
+
+def _duedate(sub):
+    p = sub.add_parser("duedate", help="set a lesson's due date (nbgrader's Assignment.duedate)",
+                       description="Stored in the gradebook, where nbgrader's late-submission machinery reads it.")
+    p.add_argument("lesson", metavar="LESSON")
+    p.add_argument("when", nargs="?", help='e.g. "2026-12-01 23:59 UTC" or "2026-12-01 23:59 Europe/Berlin"')
+    p.add_argument("--clear", action="store_true", help="remove the due date")
+
+    def run(a):
+        from autograder.lms import deadlines
+
+        if not a.when and not a.clear:
+            raise CourseError('give the due date ("2026-12-01 23:59 UTC") or --clear')
+        deadlines.main_duedate(root=a.root, lesson=a.lesson, when=None if a.clear else a.when, quiet=a.quiet)
+    return run
+
+
+def _extend(sub):
+    p = sub.add_parser("extend", help="give a student an extension on a lesson",
+                       description="nbgrader's own extension (SubmittedAssignment.extension); 0 removes it.")
+    p.add_argument("student", metavar="STUDENT", help="nbgrader student id (canvas-12345, moodle-...)")
+    p.add_argument("lesson", metavar="LESSON")
+    p.add_argument("--hours", type=float, default=0.0)
+    p.add_argument("--days", type=float, default=0.0)
+
+    def run(a):
+        from autograder.lms import deadlines
+
+        deadlines.main_extend(root=a.root, student=a.student, lesson=a.lesson, hours=a.hours, days=a.days,
+                              quiet=a.quiet)
+    return run
+
+
+def _export(sub):
+    p = sub.add_parser("export", help="grades as a file Canvas or Moodle imports",
+                       description="canvas: the gradebook import CSV built from Canvas's gradebook export; "
+                                   "moodle: the assignment's grading worksheet with grades filled in.")
+    p.add_argument("lms", choices=["canvas", "moodle"])
+    p.add_argument("lessons", nargs="+", metavar="LESSON")
+    p.add_argument("--out", required=True, help="the file to upload")
+    p.add_argument("--roster", help="canvas: the gradebook export CSV (Grades > Export)")
+    p.add_argument("--worksheet", help="moodle: the lesson's grading worksheet CSV")
+    p.add_argument("--column", action="append", metavar='LESSON="NAME (ID)"',
+                   help="canvas: the column of a lesson whose column name does not contain its id")
+    p.add_argument("--no-scale", action="store_true", help="raw points, even when the LMS's maximum differs")
+
+    def run(a):
+        from autograder.lms import export
+
+        export.main(lms=a.lms, root=a.root, out=a.out, lessons=a.lessons, roster=a.roster, worksheet=a.worksheet,
+                    columns=a.column, scale=not a.no_scale, quiet=a.quiet)
+    return run
+
+
+def _feedback_zip(sub):
+    p = sub.add_parser("feedback-zip", help="feedback pages packed for the LMS",
+                       description="moodle: the zip for \"Upload multiple feedback files in a zip\"; "
+                                   "canvas: a folder per student, named for SpeedGrader's comments.")
+    p.add_argument("lessons", nargs="+", metavar="LESSON")
+    p.add_argument("--lms", choices=["canvas", "moodle"], required=True)
+    p.add_argument("--out", default=None, help="the zip (moodle) or folder (canvas); default under reports/")
+
+    def run(a):
+        from autograder.lms import feedback
+
+        feedback.main_zip(root=a.root, lms=a.lms, lessons=a.lessons, out=a.out, quiet=a.quiet)
+    return run
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="kmeans-course", description="Grade the k-means course.")
     parser.add_argument("--root", default=".", help="course root (holds nbgrader_config.py); default: here")
@@ -132,6 +210,8 @@ def build_parser():
     runners = {"release": _release(sub), "collect": _collect(sub), "autograde": _autograde(sub),
                "report": _report(sub), "demo": _demo(sub),
                "slides": slides_verb.add_parser(sub), "site": site_verb.add_parser(sub)}
+    runners.update({"duedate": _duedate(sub), "extend": _extend(sub), "export": _export(sub),
+                    "feedback-zip": _feedback_zip(sub)})
     return parser, runners
 
 

@@ -123,7 +123,10 @@ def main(*, out: str | Path = "demo", students: int = 30, lessons=None, workers:
                         f"{counts['other_files']} stray files")
 
     start = _step(quiet, "3/5 collect the LMS download")
-    report = collect.main(source=zip_path, root=root, quiet=quiet)
+    # the synthetic class keeps its readable logins as student ids (an alias roster)
+    roster = zip_path.with_name("roster.csv")
+    roster.write_text("student_id\n" + "".join(f"{p.login}\n" for p in plans))
+    report = collect.main(source=zip_path, root=root, roster=roster, quiet=quiet)
     _done(quiet, start)
 
     start = _step(quiet, "4/5 autograde in parallel")

@@ -1,1 +1,1 @@
-"""The LMS round trip: downloads in (collect)."""
+"""The LMS round trip: downloads in (collect), identities and deadlines, grades and feedback out (export, feedback)."""

@@ -5,10 +5,21 @@ Input: a folder or a ``.zip`` as an LMS hands it out. Recognised layouts:
 - Canvas ("Download Submissions"): flat files ``<login>_[LATE_]<user id>_<submission id>_<file>``,
   e.g. ``smithjohn_12345_67890_01-labels.ipynb``; a resubmission's file gets ``-1``,
   ``-2``, ... before the extension (``smithjohn_LATE_12345_67890_01-labels-1.ipynb``).
+  The student id is ``canvas-<user id>`` (``canvas-12345``); ``LATE`` is recorded.
 - Moodle ("Download all submissions"): a folder per student,
-  ``John Smith_12345_assignsubmission_file_/01-labels.ipynb``; the student id is the
-  name in lower case (``john_smith``), unless a roster maps it.
+  ``John Smith_12345_assignsubmission_file_/01-labels.ipynb`` (12345: the participant
+  id). The student id comes from the e-mail in the grading worksheet passed as
+  ``--roster`` (``moodle-john.smith-at-uni.example``); without one it is ``moodle-p12345``.
 - nbgrader's own layout ``<student>/<assignment>/<file>.ipynb``, or ``<student>/<assignment>.ipynb``.
+
+Identities, rosters and the mapping file ``submitted/.lms.json``: see
+:mod:`autograder.lms.identity`. With a Canvas or Moodle roster, a submission from
+someone not on it is listed and not filed.
+
+Beside every notebook it files, ``collect`` writes nbgrader's ``timestamp.txt`` (the
+time the LMS gives the file: the zip entry's date, read in ``timezone``, UTC by
+default; a folder's file time) and a ``submission_secret.txt`` (as nbgrader's
+``submit`` does; ``nbgrader release_feedback`` keys the feedback by it).
 
 Output: ``submitted/<student>/<assignment>/<assignment>.ipynb``. The assignment is
 read from the notebook's file name (``01-labels.ipynb``, ``01-labels-1.ipynb``,
@@ -28,25 +39,26 @@ Example (from the course root)::
 """
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import hashlib
 import json
 import os
 import re
+import secrets
 import stat
 import sys
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 from autograder.course import Course, CourseError
+from autograder.lms.deadlines import TIMESTAMP, format_timestamp
+from autograder.lms.entries import SKIP_PARTS, Entry, folder_entries, zip_entries
+from autograder.lms.identity import (LmsMap, Person, Roster, canvas_student_id, moodle_student_id,  # noqa: F401
+                                     read_roster, slug, split_name, write_names)
 
-MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024  # a notebook larger than this is not a submission
 PROVENANCE = ".collect.json"
-SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
+SECRET = "submission_secret.txt"
 SKIP_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 
 CANVAS = re.compile(
@@ -58,21 +70,6 @@ COPY = re.compile(r"(?:[ _-]*\(\d+\)|[ _-]*copy\d*|-checkpoint)$", re.IGNORECASE
 
 
 # ----------------------------------------------------------------------------- ids
-
-
-def slug(text: str) -> str:
-    """A safe student id: ASCII letters, digits, ``_``, ``-``, ``.``; spaces become ``_``.
-
-    >>> slug("José  Álvarez-Núñez")
-    'jose_alvarez-nunez'
-    >>> slug("../../etc")
-    'etc'
-    """
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = re.sub(r"\s+", "_", text.strip().lower())
-    text = re.sub(r"[^a-z0-9_.-]", "", text)
-    text = re.sub(r"\.{2,}", ".", text)
-    return text.strip("._-")
 
 
 def _norm(text: str) -> str:
@@ -113,75 +110,6 @@ def match_assignment(filename: str, assignments: list[str]) -> tuple[str | None,
 # ----------------------------------------------------------------------------- entries
 
 
-@dataclass
-class Entry:
-    """A file in the download: where it came from and how to read it."""
-
-    name: str  # path inside the archive or folder, with "/" separators
-    size: int
-    mtime: float
-    read: Callable[[], bytes]
-
-
-def _unsafe(name: str) -> str:
-    """Why an archive entry name is unsafe to trust, or ``""``."""
-    if "\x00" in name:
-        return "the name contains a NUL byte"
-    posix = name.replace("\\", "/")
-    if posix.startswith("/") or re.match(r"^[A-Za-z]:", posix):
-        return "absolute path (zip-slip)"
-    if any(part == ".." for part in posix.split("/")):
-        return "path escapes the archive with '..' (zip-slip)"
-    return ""
-
-
-def _zip_entries(path: Path, rejected: list) -> list[Entry]:
-    entries = []
-    archive = zipfile.ZipFile(path)
-    for info in archive.infolist():
-        if info.is_dir():
-            continue
-        why = _unsafe(info.filename)
-        mode = (info.external_attr >> 16) & 0o170000
-        if not why and mode == stat.S_IFLNK:
-            why = "symbolic link in the archive (zip-slip)"
-        if why:
-            rejected.append((info.filename, why))
-            continue
-        if info.file_size > MAX_NOTEBOOK_BYTES and info.filename.lower().endswith(".ipynb"):
-            rejected.append((info.filename, f"larger than {MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB"))
-            continue
-        mtime = _dt.datetime(*info.date_time).timestamp()
-
-        def read(info=info):
-            with archive.open(info) as fh:
-                data = fh.read(MAX_NOTEBOOK_BYTES + 1)
-            if len(data) > MAX_NOTEBOOK_BYTES:
-                raise ValueError(f"larger than {MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB once unpacked")
-            return data
-
-        entries.append(Entry(info.filename.replace("\\", "/"), info.file_size, mtime, read))
-    return entries
-
-
-def _folder_entries(path: Path, rejected: list) -> list[Entry]:
-    entries = []
-    for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_PARTS and not d.startswith("."))
-        for name in sorted(filenames):
-            full = Path(dirpath) / name
-            rel = full.relative_to(path).as_posix()
-            if full.is_symlink():
-                rejected.append((rel, "symbolic link (not followed)"))
-                continue
-            st = full.stat()
-            if st.st_size > MAX_NOTEBOOK_BYTES and name.lower().endswith(".ipynb"):
-                rejected.append((rel, f"larger than {MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB"))
-                continue
-            entries.append(Entry(rel, st.st_size, st.st_mtime, lambda full=full: full.read_bytes()))
-    return entries
-
-
 # ----------------------------------------------------------------------------- matching
 
 
@@ -193,6 +121,8 @@ class Candidate:
     attempt: int
     late: bool
     layout: str
+    person: Person | None = None  # who the LMS says it is (names, LMS ids)
+    lms: dict = field(default_factory=dict)  # what the file name says: user/submission/participant id
 
     @property
     def key(self) -> str:
@@ -204,45 +134,112 @@ class Candidate:
         return (self.attempt, self.entry.mtime, exact)
 
 
+class NotOnRoster(Exception):
+    """A submission from someone the roster does not list (or lists twice)."""
+
+
+def _canvas_person(login: str, uid: str, roster: Roster | None, lmsmap: LmsMap | None) -> Person:
+    if roster is not None and roster.kind == "aliases":
+        sid = roster.aliases.get(slug(login)) or roster.aliases.get(uid) or canvas_student_id(uid)
+        return Person(sid, "canvas", canvas_user_id=uid)
+    if roster is not None:
+        if roster.kind != "canvas":
+            raise NotOnRoster(f"Canvas user {uid} ({login}): the roster is a {roster.kind} list, not Canvas's")
+        if uid not in roster.by_canvas:
+            raise NotOnRoster(f"Canvas user {uid} ({login}) is not on the roster")
+        return roster.by_canvas[uid]
+    known = lmsmap.by_canvas(uid) if lmsmap else None
+    return known or Person(canvas_student_id(uid), "canvas", canvas_user_id=uid)
+
+
+def _moodle_person(name: str, pid: str, lesson: str, roster: Roster | None, lmsmap: LmsMap | None) -> Person:
+    if roster is not None and roster.kind == "aliases":
+        return Person(roster.aliases.get(slug(name)) or moodle_student_id(participant=pid), "moodle")
+    if roster is not None and roster.kind == "moodle-worksheet":
+        if pid not in roster.by_participant:
+            raise NotOnRoster(f"Moodle participant {pid} ({name}) is not in the grading worksheet")
+        person = roster.by_participant[pid]
+    elif roster is not None and roster.kind == "moodle-participants":
+        person, why = roster.lookup_name(name)
+        if person is None:
+            raise NotOnRoster(f"Moodle participant {pid}: {why}")
+    elif roster is not None:
+        raise NotOnRoster(f"Moodle participant {pid} ({name}): the roster is a {roster.kind} list, not Moodle's")
+    else:
+        known = lmsmap.by_participant(lesson, pid) if lmsmap else None
+        first, last = split_name(name)
+        person = known or Person(moodle_student_id(participant=pid), "moodle", name=name,
+                                 first_name=first, last_name=last)
+    person = Person(**{**person.__dict__, "participants": {lesson: pid}})
+    return person
+
+
+def _folder_person(raw: str, roster: Roster | None) -> Person:
+    sid = slug(raw)
+    if roster is None:
+        return Person(sid, "local")
+    if roster.kind == "aliases":
+        return Person(roster.aliases.get(sid, sid), "local")
+    by_id = {p.student_id: p for p in roster.people}
+    if sid in by_id:
+        return by_id[sid]
+    person, why = roster.lookup_name(raw)
+    if person is None:
+        raise NotOnRoster(f"folder {raw!r}: {why}")
+    return person
+
+
 def identify(entry: Entry, assignments: list[str], *, only: str | None = None,
-             roster: dict | None = None) -> tuple[Candidate | None, str]:
-    """Who submitted ``entry`` and for which assignment; or (None, why not)."""
+             roster: Roster | None = None, lmsmap: LmsMap | None = None) -> tuple[Candidate | None, str]:
+    """Who submitted ``entry`` and for which assignment; or (None, why not).
+
+    Raises :class:`NotOnRoster` when the file is a submission but the roster does not
+    list its author.
+    """
     parts = PurePosixPath(entry.name).parts
     filename = parts[-1]
-    roster = roster or {}
-
-    def student_id(raw: str) -> str:
-        return roster.get(slug(raw), slug(raw))
-
-    student, late, layout, inner = None, False, "", filename
+    layout, inner, canvas, moodle, late = "", filename, None, None, False
     m = CANVAS.match(filename)
     if m:
-        student, late, layout, inner = student_id(m.group("login")), bool(m.group("late")), "canvas", m.group("file")
+        layout, inner, canvas, late = "canvas", m.group("file"), m, bool(m.group("late"))
     else:
         for part in reversed(parts[:-1]):
             mm = MOODLE.match(part)
             if mm:
-                student, layout = student_id(mm.group("name")), "moodle"
+                layout, moodle = "moodle", mm
                 break
     if not filename.lower().endswith(".ipynb"):
         return None, "not a notebook (.ipynb)"
     assignment, attempt = match_assignment(inner, assignments)
-    if student is None:
+    folder = None
+    if not layout:
         # nbgrader layout: <student>/<assignment>/<file>.ipynb or <student>/<assignment>.ipynb
         if len(parts) >= 3 and parts[-2] in assignments:
-            student, layout, assignment = student_id(parts[-3]), "nbgrader", parts[-2]
+            folder, layout, assignment = parts[-3], "nbgrader", parts[-2]
         elif len(parts) >= 2 and assignment is not None:
-            student, layout = student_id(parts[-2]), "folder"
-    if student is None or not student:
-        return None, "cannot tell whose submission it is (not a Canvas or Moodle name, not <student>/<file>)"
+            folder, layout = parts[-2], "folder"
+    who_unknown = "cannot tell whose submission it is (not a Canvas or Moodle name, not <student>/<file>)"
+    if not layout or (moodle and not slug(moodle.group("name"))) or (folder is not None and not slug(folder)):
+        return None, who_unknown
     if only is not None:
         if assignment not in (None, only):
             return None, f"for {assignment}, not {only}"
         assignment = only
     if assignment is None:
-        return None, (f"cannot tell which assignment it is for (student {student}; expected a file named like "
+        return None, (f"cannot tell which assignment it is for (expected a file named like "
                       f"{assignments[0] if assignments else '<assignment>'}.ipynb)")
-    return Candidate(entry, student, assignment, attempt, late, layout), ""
+    lms = {}
+    if canvas:
+        uid = canvas.group("user")
+        person = _canvas_person(canvas.group("login"), uid, roster, lmsmap)
+        lms = {"canvas_user_id": uid, "canvas_submission_id": canvas.group("sub"), "canvas_late": late}
+    elif moodle:
+        pid = moodle.group("pid")
+        person = _moodle_person(moodle.group("name"), pid, assignment, roster, lmsmap)
+        lms = {"moodle_participant": pid}
+    else:
+        person = _folder_person(folder, roster)
+    return Candidate(entry, person.student_id, assignment, attempt, late, layout, person, lms), ""
 
 
 # ----------------------------------------------------------------------------- the report
@@ -259,6 +256,8 @@ class CollectReport:
     unmatched: list = field(default_factory=list)  # (entry name, why)
     rejected: list = field(default_factory=list)  # (entry name, why)
     late: list = field(default_factory=list)  # keys marked late by the LMS
+    not_on_roster: list = field(default_factory=list)  # (entry name, why): not filed
+    notes: list = field(default_factory=list)  # what the TA should know (ids, names)
 
     def count(self, action: str) -> int:
         return sum(1 for _, _, a in self.filed if a == action)
@@ -274,32 +273,21 @@ class CollectReport:
         if self.superseded:
             lines.append(f"older attempts ignored ({len(self.superseded)}):")
             lines += [f"  {key}: {name} (newer: {newer})" for key, name, newer in self.superseded]
+        if self.not_on_roster:
+            lines.append(f"NOT ON THE ROSTER, not filed ({len(self.not_on_roster)}):")
+            lines += [f"  {name}: {why}" for name, why in self.not_on_roster]
         if self.unmatched:
             lines.append(f"COULD NOT MATCH {len(self.unmatched)} file(s):")
             lines += [f"  {name}: {why}" for name, why in self.unmatched]
         if self.rejected:
             lines.append(f"REJECTED {len(self.rejected)} unsafe or oversized entr{'y' if len(self.rejected) == 1 else 'ies'}:")
             lines += [f"  {name!r}: {why}" for name, why in self.rejected]
+        lines += self.notes
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in ("source", "filed", "kept_existing", "superseded",
-                                              "unmatched", "rejected", "late")}
-
-
-def read_roster(path: str | Path) -> dict:
-    """alias -> student id from a CSV with a ``student_id`` column; every other cell is an alias."""
-    out = {}
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        for row in csv.DictReader(fh):
-            sid = slug(row.get("student_id") or "")
-            if not sid:
-                continue
-            for key, value in row.items():
-                if key != "student_id" and value and slug(value):
-                    out[slug(value)] = sid
-            out[sid] = sid
-    return out
+                                              "unmatched", "rejected", "late", "not_on_roster", "notes")}
 
 
 def _sha(data: bytes) -> str:
@@ -317,9 +305,19 @@ def _write_atomic(path: Path, data: bytes, mtime: float) -> None:
 
 
 def collect(source: str | Path, course: Course, *, assignments: list[str] | None = None,
-            only: str | None = None, roster: dict | None = None, dry_run: bool = False,
-            overwrite: bool = False) -> CollectReport:
-    """File the submissions of ``source`` into ``course.submitted``; see the module docs."""
+            only: str | None = None, roster: Roster | None = None, dry_run: bool = False,
+            overwrite: bool = False, timezone: str = "UTC") -> CollectReport:
+    """File the submissions of ``source`` into ``course.submitted``; see the module docs.
+
+    ``timezone``: the zone of the zip entries' dates (the LMS server's clock), an IANA
+    name such as ``UTC`` or ``Europe/Berlin``.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        tz = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CourseError(f"unknown time zone {timezone!r}: use an IANA name such as UTC or Europe/Berlin") from None
     source = Path(source)
     report = CollectReport(str(source))
     if not assignments:
@@ -339,12 +337,13 @@ def collect(source: str | Path, course: Course, *, assignments: list[str] | None
         raise CourseError("no assignments known: release the course first or pass --assignment")
 
     if source.is_file() and zipfile.is_zipfile(source):
-        entries = _zip_entries(source, report.rejected)
+        entries = zip_entries(source, report.rejected, tz)
     elif source.is_dir():
-        entries = _folder_entries(source, report.rejected)
+        entries = folder_entries(source, report.rejected)
     else:
         raise CourseError(f"{source} is neither a folder nor a zip archive")
 
+    lmsmap = LmsMap(course)
     chosen: dict[str, Candidate] = {}
     for entry in entries:
         parts = PurePosixPath(entry.name).parts
@@ -353,7 +352,11 @@ def collect(source: str | Path, course: Course, *, assignments: list[str] | None
         if parts[-1].lower().endswith((".zip", ".tar", ".gz", ".7z", ".rar")):
             report.unmatched.append((entry.name, "nested archive: unpack it and collect the folder"))
             continue
-        cand, why = identify(entry, assignments, only=only, roster=roster)
+        try:
+            cand, why = identify(entry, assignments, only=only, roster=roster, lmsmap=lmsmap)
+        except NotOnRoster as exc:
+            report.not_on_roster.append((entry.name, str(exc)))
+            continue
         if cand is None:
             report.unmatched.append((entry.name, why))
             continue
@@ -391,6 +394,8 @@ def collect(source: str | Path, course: Course, *, assignments: list[str] | None
                 report.filed.append((key, cand.entry.name, "unchanged"))
                 if cand.late:
                     report.late.append(key)
+                if not dry_run:
+                    _record(lmsmap, cand, target.parent, source, rewrite_time=False)
                 continue
             prev = provenance.get(key)
             if prev is not None:
@@ -415,10 +420,21 @@ def collect(source: str | Path, course: Course, *, assignments: list[str] | None
         if not dry_run:
             _write_atomic(target, data, cand.entry.mtime)
             provenance[key] = record
+            _record(lmsmap, cand, target.parent, source, rewrite_time=True)
         report.filed.append((key, cand.entry.name, action))
         if cand.late:
             report.late.append(key)
 
+    if not dry_run and report.filed:
+        lmsmap.save()
+        people = [lmsmap.students[c.student] for c in chosen.values() if c.student in lmsmap.students]
+        named = [p for p in people if p.first_name or p.last_name or p.email]
+        if named and not write_names(course, named):
+            report.notes.append(f"names of {len(named)} student(s) kept in {lmsmap.path.name}; the gradebook does "
+                                "not exist yet (run `kmeans-course release`), collect again to write them")
+    if any(c.layout == "moodle" and c.student.startswith("moodle-p") for c in chosen.values()):
+        report.notes.append("Moodle participant ids change from one assignment to the next: pass the assignment's "
+                            "grading worksheet as --roster so each student keeps one id (from the e-mail address)")
     if not dry_run and report.filed:
         prov_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = prov_path.with_name(PROVENANCE + ".tmp")
@@ -427,13 +443,33 @@ def collect(source: str | Path, course: Course, *, assignments: list[str] | None
     return report
 
 
+def _record(lmsmap: LmsMap, cand: Candidate, folder: Path, source: Path, *, rewrite_time: bool) -> None:
+    """timestamp.txt and submission_secret.txt beside the notebook; the LMS ids in the mapping file.
+
+    An unchanged submission keeps its time and secret (they are written only if missing).
+    """
+    stamp = folder / TIMESTAMP
+    if rewrite_time or not stamp.exists():
+        stamp.write_text(format_timestamp(cand.entry.mtime))
+    secret = folder / SECRET
+    if not secret.exists():
+        secret.write_text(secrets.token_hex(64))  # as nbgrader's submit makes one
+    if cand.person is not None and cand.layout in ("canvas", "moodle"):
+        lmsmap.upsert(cand.person)
+    elif cand.student not in lmsmap.students:
+        lmsmap.upsert(Person(cand.student, "local"))
+    if rewrite_time or cand.key not in lmsmap.submissions:
+        lmsmap.submissions[cand.key] = {"layout": cand.layout, "file": f"{source.name}:{cand.entry.name}",
+                                        "submitted_at": stamp.read_text(), "lms_late": cand.late, **cand.lms}
+
+
 def _when(ts: float) -> str:
     return _dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def main(*, source: str | Path, root: str | Path = ".", assignment: str | None = None,
          roster: str | Path | None = None, dry_run: bool = False, overwrite: bool = False,
-         quiet: bool = False) -> CollectReport:
+         timezone: str = "UTC", quiet: bool = False) -> CollectReport:
     """Collect ``source`` (folder or zip) into ``<root>/submitted``; print what happened.
 
     Parameters
@@ -442,13 +478,16 @@ def main(*, source: str | Path, root: str | Path = ".", assignment: str | None =
     root : the course root.
     assignment : file every notebook under this assignment (a per-assignment download),
         even when its file name does not say which assignment it is.
-    roster : CSV with a ``student_id`` column; other columns are aliases (LMS login, name).
+    roster : Canvas's gradebook export, Moodle's grading worksheet or participants list,
+        or a CSV with a ``student_id`` column (other columns are aliases); see
+        :mod:`autograder.lms.identity`.
     dry_run : report what would happen, write nothing.
     overwrite : replace existing submissions even with older or same-age files.
+    timezone : the zone of the zip entries' dates (default UTC).
     """
     course = Course(root)
     report = collect(source, course, only=assignment, roster=read_roster(roster) if roster else None,
-                     dry_run=dry_run, overwrite=overwrite)
+                     dry_run=dry_run, overwrite=overwrite, timezone=timezone)
     if not quiet:
         print(("(dry run) " if dry_run else "") + report.summary(), file=sys.stdout)
     return report

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from autograder.lms import collect
+from autograder.lms.identity import slug
 from autograder.course import Course
 
 LESSONS = ["01-labels", "02-loss", "03-lloyd"]
@@ -50,8 +51,8 @@ def test_match_assignment_and_slug_by_hand():
     assert collect.match_assignment("02-loss (2).ipynb", LESSONS) == ("02-loss", 0)
     assert collect.match_assignment("02-loss_final.ipynb", LESSONS) == ("02-loss", 0)
     assert collect.match_assignment("homework.ipynb", LESSONS) == (None, 0)
-    assert collect.slug("Zoë O'Brien") == "zoe_obrien"
-    assert collect.slug("..") == ""
+    assert slug("Zoë O'Brien") == "zoe_obrien"
+    assert slug("..") == ""
 
 
 def test_canvas_zip_with_late_resubmission_keeps_the_newest(course, tmp_path):
@@ -65,12 +66,13 @@ def test_canvas_zip_with_late_resubmission_keeps_the_newest(course, tmp_path):
     }, times={"smithjohn_12345_67890_01-labels.ipynb": (2025, 9, 1, 10, 0, 0),
               "smithjohn_LATE_12345_67890_01-labels-1.ipynb": (2025, 9, 3, 10, 0, 0)})
     report = collect.collect(z, course)
-    assert submitted(course, "smithjohn", "01-labels") == nb_bytes("john second, late")
-    assert submitted(course, "doejane", "02-loss") == nb_bytes("jane loss")
-    assert sorted(k for k, _, action in report.filed) == ["doejane/01-labels", "doejane/02-loss",
-                                                         "smithjohn/01-labels"]
-    assert report.late == ["smithjohn/01-labels"]
-    assert report.superseded == [("smithjohn/01-labels", "smithjohn_12345_67890_01-labels.ipynb",
+    # student ids come from Canvas's user id, not the name
+    assert submitted(course, "canvas-12345", "01-labels") == nb_bytes("john second, late")
+    assert submitted(course, "canvas-22222", "02-loss") == nb_bytes("jane loss")
+    assert sorted(k for k, _, action in report.filed) == ["canvas-12345/01-labels", "canvas-22222/01-labels",
+                                                         "canvas-22222/02-loss"]
+    assert report.late == ["canvas-12345/01-labels"]
+    assert report.superseded == [("canvas-12345/01-labels", "smithjohn_12345_67890_01-labels.ipynb",
                                   "smithjohn_LATE_12345_67890_01-labels-1.ipynb")]
     unmatched = dict(report.unmatched)
     assert "not a notebook" in unmatched["doejane_22222_67893_notes.txt"]
@@ -82,7 +84,7 @@ def test_canvas_zip_with_late_resubmission_keeps_the_newest(course, tmp_path):
 def test_per_assignment_download_files_renamed_notebooks(course, tmp_path):
     z = write_zip(tmp_path / "loss.zip", {"leeann_33333_67894_Untitled.ipynb": nb_bytes("ann's loss")})
     report = collect.collect(z, course, only="02-loss")
-    assert submitted(course, "leeann", "02-loss") == nb_bytes("ann's loss")
+    assert submitted(course, "canvas-33333", "02-loss") == nb_bytes("ann's loss")
     assert report.unmatched == []
 
 
@@ -94,8 +96,10 @@ def test_moodle_zip_and_folder(course, tmp_path):
         "__MACOSX/John Smith_12345_assignsubmission_file_/._01-labels.ipynb": b"junk",
     }
     report = collect.collect(write_zip(tmp_path / "moodle.zip", entries), course)
-    assert submitted(course, "john_smith", "01-labels") == nb_bytes("john")
-    assert submitted(course, "jose_alvarez", "01-labels") == nb_bytes("jose")
+    # without a grading worksheet the id is the participant id (and collect says it is per assignment)
+    assert submitted(course, "moodle-p12345", "01-labels") == nb_bytes("john")
+    assert submitted(course, "moodle-p12346", "01-labels") == nb_bytes("jose")
+    assert "grading worksheet" in report.summary()
     assert [name for name, _ in report.unmatched] == ["José Álvarez_12346_assignsubmission_file_/scratch.py"]
 
     # the same layout as a folder
@@ -108,8 +112,8 @@ def test_moodle_zip_and_folder(course, tmp_path):
     (folder / "Ann Lee_12347_assignsubmission_file_").mkdir()
     (folder / "Ann Lee_12347_assignsubmission_file_" / "02-loss.ipynb").write_bytes(nb_bytes("ann"))
     report = collect.collect(folder, course)
-    assert submitted(course, "ann_lee", "02-loss") == nb_bytes("ann")
-    assert ("john_smith/01-labels", "John Smith_12345_assignsubmission_file_/01-labels.ipynb",
+    assert submitted(course, "moodle-p12347", "02-loss") == nb_bytes("ann")
+    assert ("moodle-p12345/01-labels", "John Smith_12345_assignsubmission_file_/01-labels.ipynb",
             "unchanged") in report.filed
 
 
@@ -140,7 +144,7 @@ def test_zip_slip_entries_are_rejected_and_nothing_escapes(course, tmp_path):
     report = collect.collect(z, course)
     assert len(report.rejected) == 4
     assert all("zip-slip" in why for _, why in report.rejected)
-    assert [k for k, _, _ in report.filed] == ["okstudent/01-labels"]
+    assert [k for k, _, _ in report.filed] == ["canvas-12345/01-labels"]
     created = set(p for p in tmp_path.rglob("*")) - before
     assert all(course.submitted in p.parents or p == course.submitted for p in created)
     assert "REJECTED 4 unsafe" in report.summary()
@@ -158,31 +162,31 @@ def test_an_older_download_never_silently_replaces_a_newer_submission(course, tm
     old = write_zip(tmp_path / "old.zip", {"smithjohn_1_2_01-labels-1.ipynb": nb_bytes("attempt 1")})
     collect.collect(new, course)
     report = collect.collect(old, course)
-    assert submitted(course, "smithjohn", "01-labels") == nb_bytes("attempt 2")
+    assert submitted(course, "canvas-1", "01-labels") == nb_bytes("attempt 2")
     assert report.kept_existing and "older" in report.kept_existing[0][2]
     assert "kept the existing, newer submission" in report.summary()
     # a newer attempt replaces it
     newest = write_zip(tmp_path / "newest.zip", {"smithjohn_1_2_01-labels-3.ipynb": nb_bytes("attempt 3")})
     report = collect.collect(newest, course)
-    assert report.filed == [("smithjohn/01-labels", "smithjohn_1_2_01-labels-3.ipynb", "updated")]
-    assert submitted(course, "smithjohn", "01-labels") == nb_bytes("attempt 3")
+    assert report.filed == [("canvas-1/01-labels", "smithjohn_1_2_01-labels-3.ipynb", "updated")]
+    assert submitted(course, "canvas-1", "01-labels") == nb_bytes("attempt 3")
 
 
 def test_a_hand_placed_newer_file_is_kept(course, tmp_path):
-    target = course.submitted / "doejane" / "02-loss" / "02-loss.ipynb"
+    target = course.submitted / "canvas-1" / "02-loss" / "02-loss.ipynb"
     target.parent.mkdir(parents=True)
     target.write_bytes(nb_bytes("fixed by the TA"))
     z = write_zip(tmp_path / "dl.zip", {"doejane_1_2_02-loss.ipynb": nb_bytes("from the LMS")},
                   times={"doejane_1_2_02-loss.ipynb": (2020, 1, 1, 0, 0, 0)})
     report = collect.collect(z, course)
-    assert submitted(course, "doejane", "02-loss") == nb_bytes("fixed by the TA")
+    assert submitted(course, "canvas-1", "02-loss") == nb_bytes("fixed by the TA")
     assert report.kept_existing
     report = collect.collect(z, course, overwrite=True)
-    assert submitted(course, "doejane", "02-loss") == nb_bytes("from the LMS")
+    assert submitted(course, "canvas-1", "02-loss") == nb_bytes("from the LMS")
 
 
 def test_dry_run_writes_nothing(course, tmp_path):
     z = write_zip(tmp_path / "dl.zip", {"doejane_1_2_02-loss.ipynb": nb_bytes("x")})
     report = collect.collect(z, course, dry_run=True)
-    assert report.filed == [("doejane/02-loss", "doejane_1_2_02-loss.ipynb", "new")]
+    assert report.filed == [("canvas-1/02-loss", "doejane_1_2_02-loss.ipynb", "new")]
     assert not course.submitted.exists()

@@ -43,7 +43,8 @@ def test_cli_errors_are_one_line_and_exit_2(fresh_course, capsys):
 
 def test_every_verb_has_help():
     parser, runners = cli.build_parser()
-    assert sorted(runners) == ["autograde", "collect", "demo", "release", "report", "site", "slides"]
+    assert sorted(runners) == ["autograde", "collect", "demo", "duedate", "export", "extend", "feedback-zip",
+                              "release", "report", "site", "slides"]
     for verb in runners:
         with pytest.raises(SystemExit) as exc:
             parser.parse_args([verb, "--help"])
