@@ -163,7 +163,7 @@ def visit(page, url: str, shot: Path, *, math: bool = False) -> list:
 def test_hostile_submission_runs_no_script(browser, artifacts, tmp_path):
     from nbgrader.api import Gradebook
 
-    from autograder import reports
+    from autograder import reporting as reports
 
     start = time.perf_counter()
     root = build_course(tmp_path / "course")

@@ -144,7 +144,9 @@ def test_edited_test_cells_are_reported_and_do_not_change_the_score(tmp_path):
     path.write_text(json.dumps(nb))
     report = grade(path)
     assert report.total == FULL
-    assert {f.kind for f in report.flags} >= {"cell_edited", "points_changed"}
+    # The edited points themselves are one event with one code, points_edited, raised from
+    # nbgrader's log in a batch (tests/integrity/test_hostile_batch.py); here the edit is seen.
+    assert "cell_edited" in {f.kind for f in report.flags}
 
 
 def test_a_failure_caused_by_another_failing_exercise_says_so(tmp_path):
