@@ -5,7 +5,9 @@ Reads the course gradebook, the batch ledger and the autograded notebooks
 
 - ``reports/grades.csv`` (``grades``);
 - ``feedback/<student>/<assignment>/<assignment>.html`` (``feedback``): scores, the
-  student's code, each failing check's diagnosis; never hidden test code or inputs;
+  student's code, each failing check's diagnosis; never hidden test code or inputs; with the
+  ``timestamp.txt`` and ``submission_secret.txt`` that ``nbgrader release_feedback`` needs
+  (:func:`autograder.lms.feedback.prepare_all`);
 - ``reports/class_report.html`` (``class_report``): one self-contained page with embedded
   figures (``figures``) and the similar-submissions section (``similarity``).
 
@@ -54,6 +56,11 @@ def main(*, root: str | Path = ".", assignments: list | None = None, out: str | 
     report.write_text(render_class_report(results, stats, figures(results, stats),
                                           similarity=similarity_evidence(course, results)), encoding="utf-8")
     pages = write_feedback(course, results) if feedback else []
+    if pages:
+        # beside each page the files nbgrader's release_feedback keys it by (timestamp, secret)
+        from autograder.lms.feedback import prepare_all
+
+        prepare_all(course, assignments)
     if not quiet:
         print(f"grades:       {grades}")
         print(f"feedback:     {len(pages)} page(s) under {course.feedback}")

@@ -65,6 +65,12 @@ def test_feedback_shows_the_diagnosis_but_no_hidden_test(report):
     assert "toy.mul_partial: mul passed 3 of 4 cases" in page  # partial credit diagnosis
     assert "toy.mul_wrong: mul is wrong on a hidden case" in page  # hidden check: message only
     assert "return a - b" in page  # the student's own code
+    # beside the page, what nbgrader's release_feedback keys it by: the submission's time and secret
+    from nbgrader.utils import parse_utc
+
+    folder = graded.root / "feedback" / "bob" / "01-toy"
+    assert parse_utc((folder / "timestamp.txt").read_text().strip()).year >= 2026
+    assert len((folder / "submission_secret.txt").read_text()) >= 32
     for page in (graded.root / "feedback").rglob("*.html"):
         text = page.read_text()
         assert HIDDEN_MARKER not in text
