@@ -162,7 +162,7 @@ def gather(course: Course, assignments: list | None = None) -> ClassResults:
     """Read gradebook, ledger and autograded notebooks into a :class:`ClassResults`."""
     from nbgrader.api import Gradebook
 
-    from autograder.grading.worker import export_structure
+    from autograder.grading.gradebook import export_structure
 
     ledger = Ledger(course.state / LEDGER_NAME).latest()
     course.require_gradebook()
@@ -568,7 +568,7 @@ def write_feedback(course: Course, results: ClassResults) -> list:
         if outcome.status == "missing":
             continue
         if a not in released:
-            from autograder.grading.worker import _cell_sources
+            from autograder.grading.logflags import cell_sources as _cell_sources
 
             released[a] = {}
             for nb in sorted((course.release / a).glob("*.ipynb")) if (course.release / a).is_dir() else []:
