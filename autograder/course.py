@@ -146,10 +146,10 @@ def load_nbgrader_config(root: Path):
         # A fresh app per call: no argv, config from the jupyter paths and the root.
         app.initialize([])
         config = app.config.copy()
-    # nbgrader puts the course folder FIRST on sys.path (for a preprocessor of the course's own):
-    # keep it, but last, so that a copy of the kit in the course folder never shadows the kit
-    # this process runs, in this process or in the grading workers it starts (they inherit sys.path).
-    sys.path[:] = path + [p for p in dict.fromkeys(sys.path) if p not in path]
+    # nbgrader puts the course folder first on sys.path while it reads nbgrader_config.py; then it
+    # goes: a copy of the kit in the course folder must never shadow the kit this process runs,
+    # here or in the grading workers it starts (they inherit sys.path, and import the kit anew).
+    sys.path[:] = path
     with chdir(root):
         coursedir = CourseDirectory(config=config)
         # Forget the singleton so a later call (another root) starts over.

@@ -287,6 +287,10 @@ def run_tasks(course: Course, tasks: list, structure: dict, *, workers: int, set
                 if dead or (not slot.process.is_alive() and not _has_data(slot.conn)):
                     slot.process.join(5)
                     code = slot.process.exitcode
+                    if not slot.ready:  # it died starting: so would every replacement
+                        raise RuntimeError(
+                            f"a grading worker died while starting (exit code {code}); its output is in "
+                            f"{course.state / 'logs' / f'worker-{slot.index}.out'}")
                     fresh = replace(slot, f"the grading process died unexpectedly (exit code {code})")
                     if fresh is not None:
                         survivors.append(fresh)
