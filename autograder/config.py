@@ -161,10 +161,15 @@ def command_line_config(args: list[str]) -> Config:
         if name not in names:
             raise ValueError(f"unknown option {arg!r}: settings are given as --Class.name=value, with Class one of "
                              f"{', '.join(sorted(names))} (see kmeans-course --help-all)")
+    from traitlets import TraitError
+
     try:
-        return KVArgParseConfigLoader(list(args), classes=list(CLASSES)).load_config()
-    except (ArgumentError, SystemExit) as exc:
+        config = KVArgParseConfigLoader(list(args), classes=list(CLASSES)).load_config()
+        for cls in CLASSES:  # a value of the wrong kind is an error now, not in the middle of a batch
+            cls(config=config)
+    except (ArgumentError, SystemExit, TraitError) as exc:
         raise ValueError(f"could not read the settings {' '.join(args)}: {exc}") from None
+    return config
 
 
 @dataclass(frozen=True)

@@ -522,8 +522,10 @@ def similarity_section(course: Course, results: ClassResults) -> str:
     exercise with the released student version as the shared baseline (its stubs are
     not evidence). Listed for the TA to judge; nothing here changes a score.
     """
+    from autograder.config import Similarity
     from autograder.integrity import similarity
 
+    options = Similarity(config=course.config)  # thresholds: c.Similarity.* in nbgrader_config.py
     pairs, matches = [], []
     for assignment in results.assignments:
         released = _read_notebook(course.root / "notebooks" / assignment / f"{assignment}.ipynb")
@@ -536,9 +538,9 @@ def similarity_section(course: Course, results: ClassResults) -> str:
             if isinstance(nb, dict):
                 submissions[student] = similarity.solution_cells(nb)
         if len(submissions) >= 2:
-            pairs += similarity.similar_pairs(submissions, baseline=baseline)
+            pairs += similarity.similar_pairs(submissions, baseline=baseline, **options.pair_options())
         if submissions:
-            matches += similarity.reference_closeness(submissions, baseline=baseline)
+            matches += similarity.reference_closeness(submissions, baseline=baseline, **options.reference_options())
     header = ("<h2 id='similarity'>Similar submissions</h2><p>Pairs whose exercise code is unusually "
               "alike, and code unusually close to the reference implementation, with the matching lines. "
               "Evidence to look at, not a verdict: no score was changed.</p>")

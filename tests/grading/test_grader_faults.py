@@ -158,6 +158,8 @@ def test_settings_come_from_nbgrader_config_and_the_command_line(tmp_path, capsy
     assert pickle.loads(pickle.dumps(settings)) == settings
     with pytest.raises(ValueError, match="--Class.name=value"):
         command_line_config(["--Nope.workers=8"])
+    with pytest.raises(ValueError, match="expected an int, not the str 'many'"):
+        command_line_config(["--Grading.workers=many"])
 
     assert cli.main(["--help-all"]) == 0
     out = capsys.readouterr().out
@@ -174,3 +176,19 @@ def test_the_lesson_order_comes_from_the_config(tmp_path):
     with open(root / "nbgrader_config.py", "a") as fh:
         fh.write("\nc.Lessons.lessons = ['02-toy', '99-missing']\n")
     assert Course(root).source_assignments() == ["02-toy", "01-toy"]
+
+
+def test_similarity_settings_default_to_the_functions_defaults():
+    import inspect
+
+    from autograder.config import Similarity
+    from autograder.integrity import similarity
+
+    checked = 0
+    for function, options in ((similarity.similar_pairs, Similarity().pair_options()),
+                              (similarity.reference_closeness, Similarity().reference_options())):
+        assert options
+        for name, value in options.items():
+            assert inspect.signature(function).parameters[name].default == value, (function.__name__, name)
+            checked += 1
+    assert checked == 7
