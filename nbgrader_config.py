@@ -16,8 +16,8 @@ c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db")
 
-# The six lessons, in teaching order.
-ASSIGNMENTS = [
+# The six lessons, in teaching order (autograder.config.Lessons).
+c.Lessons.lessons = [
     "01-labels",
     "02-loss",
     "03-lloyd",
@@ -48,3 +48,10 @@ c.HTMLExporter.filters = {
     "clean_html": "autograder.safehtml.clean_html",
 }
 c.HTMLExporter.preprocessors = ["autograder.safehtml.EscapeStudentNames"]
+
+# The kit's own settings (autograder.config; `kmeans-course --help-all` lists them all, with
+# their defaults; `kmeans-course autograde --Grading.workers=8` overrides one for a run):
+# c.Grading.workers = 0                  # grading processes; 0: one per core
+# c.Grading.submission_timeout = 600.0   # wall-clock seconds per submission
+# c.Grading.kernel_memory = 2 * 1024**3  # resident bytes a student's kernel may use
+# c.CleanRoom.cpu_seconds = 300          # CPU seconds of the clean room's process

@@ -16,7 +16,12 @@
 
 Every verb works on the course root given by ``--root`` (default: the working
 directory), the folder that holds ``nbgrader_config.py``; stock ``nbgrader`` commands
-keep working there.
+keep working there. The kit's settings (``autograder.config``) are read from that file
+(``c.Grading.workers = 8``) and may be given on the command line of ``autograde``
+(``--Grading.workers=8``); ``kmeans-course --help-all`` lists them all.
+
+Exit status: 0 done, 2 the course cannot be used as it is, 3 the grader itself failed
+(a batch stopped by a grader fault), 130 interrupted.
 """
 from __future__ import annotations
 
@@ -25,8 +30,7 @@ import sys
 
 from .course import CourseError
 
-# The scores that count come from the clean room (autograder.grading.cleanroom), not the student's kernel.
-CLEAN_ROOM = "autograder.grading.cleanroom:post_grade"
+from .config import CLEAN_ROOM_HOOK as CLEAN_ROOM  # the scores that count come from the clean room
 
 
 def _release(sub):
@@ -68,28 +72,35 @@ def _autograde(sub):
                        description="Grade every submission that is new or changed with nbgrader, on N "
                                    "worker processes, and merge the grades into the gradebook.")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="assignment ids (default: all)")
-    p.add_argument("--workers", "-j", type=int, default=None, help="grading processes (default: one per core)")
+    p.add_argument("--workers", "-j", type=int, default=None,
+                   help="grading processes (default: c.Grading.workers, else one per core)")
     p.add_argument("--force", "-f", action="store_true", help="regrade everything, even unchanged submissions")
     p.add_argument("--retry-failed", action="store_true", help="regrade submissions that failed before")
     p.add_argument("--cell-timeout", type=int, default=None,
                    help="seconds per cell (default: c.Execute.timeout from nbgrader_config.py)")
     p.add_argument("--submission-timeout", type=float, default=None,
                    help="wall-clock seconds per submission (default: 600; 0: no limit)")
-    p.add_argument("--post-grade", default=CLEAN_ROOM, metavar="MODULE:FUNCTION",
+    p.add_argument("--kernel-memory", type=int, default=None, metavar="BYTES",
+                   help="resident memory a student's kernel may use (default: 2 GB; 0: no limit)")
+    p.add_argument("--post-grade", default=None, metavar="MODULE:FUNCTION",
                    help="the post-grading step that sets the recorded scores and adds flags "
                         f"(default: the clean room, {CLEAN_ROOM})")
     p.add_argument("--no-clean-room", action="store_true",
                    help="record nbgrader's in-kernel scores as they are (student code can game them)")
+    p.add_argument("--dev-secret", action="store_true", default=None,
+                   help="grade with the public development secret when KMEANS_COURSE_SECRET is unset "
+                        "(for trying the kit, never for a real class)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def run(a):
         from autograder.grading import autograde as batch
 
-        timeout = batch.DEFAULT_SUBMISSION_TIMEOUT if a.submission_timeout is None else a.submission_timeout
         batch.main(root=a.root, assignments=a.assignments or None, workers=a.workers, force=a.force,
                    retry_failed=a.retry_failed, cell_timeout=a.cell_timeout,
-                   submission_timeout=timeout, post_grade=None if a.no_clean_room else a.post_grade,
-                   progress=not a.no_progress, quiet=a.quiet)
+                   submission_timeout=a.submission_timeout, kernel_memory=a.kernel_memory,
+                   post_grade=None if a.no_clean_room else a.post_grade,
+                   clean_room=False if a.no_clean_room else None, dev_secret=a.dev_secret,
+                   config=a.settings, progress=not a.no_progress, quiet=a.quiet)
     return run
 
 
@@ -203,6 +214,8 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="kmeans-course", description="Grade the k-means course.")
     parser.add_argument("--root", default=".", help="course root (holds nbgrader_config.py); default: here")
     parser.add_argument("--quiet", "-q", action="store_true", help="print less")
+    parser.add_argument("--help-all", action="store_true",
+                        help="this help, then every setting of the kit (as nbgrader --help-all lists its own)")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     from autograder.present import site as site_verb
     from autograder.present import slides as slides_verb
@@ -215,14 +228,38 @@ def build_parser():
     return parser, runners
 
 
+# Verbs that take the kit's settings as --Class.name=value.
+SETTINGS_VERBS = ("autograde",)
+
+
 def main(argv=None):
+    from .config import command_line_config, help_all
+
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser, runners = build_parser()
-    args = parser.parse_args(argv)
+    if "--help-all" in argv:
+        print(parser.format_help())
+        print("Settings (c.Class.name = value in nbgrader_config.py, or --Class.name=value on the command line "
+              "of autograde):\n")
+        print(help_all())
+        return 0
+    args, extra = parser.parse_known_args(argv)
+    try:
+        if extra and args.verb not in SETTINGS_VERBS:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.settings = command_line_config(extra) if extra else None
+    except ValueError as exc:
+        parser.error(str(exc))
+    from .grading.messages import GraderFault
+
     try:
         code = runners[args.verb](args)
     except CourseError as exc:
         print(f"kmeans-course {args.verb}: {exc}", file=sys.stderr)
         return 2
+    except GraderFault as exc:
+        print(f"kmeans-course {args.verb}: stopped, the grader failed (not the students): {exc}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print(f"\nkmeans-course {args.verb}: interrupted; what was recorded is kept, re-run to continue",
               file=sys.stderr)

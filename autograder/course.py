@@ -140,11 +140,17 @@ def load_nbgrader_config(root: Path):
     root = Path(root).resolve()
     if not (root / "nbgrader_config.py").is_file():
         raise CourseError(f"no nbgrader_config.py in {root}: run from the course root or pass --root")
+    path = list(sys.path)
     with chdir(root):
         app = NbGrader()
         # A fresh app per call: no argv, config from the jupyter paths and the root.
         app.initialize([])
         config = app.config.copy()
+    # nbgrader puts the course folder first on sys.path while it reads nbgrader_config.py; then it
+    # goes: a copy of the kit in the course folder must never shadow the kit this process runs,
+    # here or in the grading workers it starts (they inherit sys.path, and import the kit anew).
+    sys.path[:] = path
+    with chdir(root):
         coursedir = CourseDirectory(config=config)
         # Forget the singleton so a later call (another root) starts over.
         NbGrader.clear_instance()
@@ -222,11 +228,16 @@ class Course:
 
     # assignments ----------------------------------------------------------------
     def source_assignments(self) -> list[str]:
-        """Assignment ids in the source folder: sub-folders holding ``<id>/<id>.ipynb``, sorted."""
+        """Assignment ids in the source folder (sub-folders holding ``<id>/<id>.ipynb``): those
+        listed in ``c.Lessons.lessons`` first, in that order, then the others in name order."""
+        from autograder.config import Lessons
+
         if not self.source.is_dir():
             return []
-        return sorted(p.name for p in self.source.iterdir()
-                      if p.is_dir() and (p / f"{p.name}.ipynb").is_file())
+        found = sorted(p.name for p in self.source.iterdir()
+                       if p.is_dir() and (p / f"{p.name}.ipynb").is_file())
+        listed = [name for name in Lessons(config=self.config).lessons if name in found]
+        return listed + [name for name in found if name not in listed]
 
     def require_gradebook(self) -> None:
         """Fail clearly when the gradebook does not exist yet (opening it would create an empty one)."""

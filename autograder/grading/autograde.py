@@ -6,15 +6,21 @@ with nbgrader's own machinery into a private scratch gradebook
 (``autograder.grading.worker``); this process is the single writer that merges each
 result into the course gradebook (``autograder.grading.merge``) and appends it to the ledger.
 
-Resumable: a submission is graded again only when its content hash (the submitted
-files plus the assignment as recorded in the gradebook) differs from the ledger's,
-or its autograded notebook or gradebook entry is gone, or with ``force``. A
-submission that failed to grade is recorded with its reason and not retried for the
-same content unless ``retry_failed``.
+Resumable (``autograder.grading.plan``): a submission is graded again only when its
+content hash (the submitted files plus the assignment as recorded in the gradebook)
+differs from the ledger's, or its autograded notebook or gradebook entry is gone, or
+with ``force``. A submission that failed to grade is recorded with its reason and not
+retried for the same content unless ``retry_failed``.
 
-Limits: per cell, nbgrader's ``c.Execute.timeout`` (``cell_timeout`` overrides it);
-per submission, ``submission_timeout`` seconds of wall clock; per cell, a cap on the
-output kept.
+Settings (``autograder.config.Grading``, ``c.Grading.*`` in nbgrader_config.py, or
+``--Grading.*`` on the command line): per cell, nbgrader's ``c.Execute.timeout``
+(``cell_timeout`` overrides it); per submission, ``submission_timeout`` seconds of wall
+clock; per kernel, ``kernel_memory`` bytes; per cell, a cap on the output kept.
+
+A grader fault (the lesson's setup fails in a clean kernel too, the workers import
+another copy of the kit) stops the batch with :class:`GraderFault`: nobody is recorded
+as failed for it. Without ``KMEANS_COURSE_SECRET`` the batch refuses to grade unless
+``dev_secret`` (CLI ``--dev-secret``) asks for the public development secret.
 
 Post-grading hook (``post_grade="package.module:function"``, CLI ``--post-grade``): called
 in the worker once per notebook, after nbgrader, as ``hook(autograded, info)`` where
@@ -36,9 +42,6 @@ Example (from the course root)::
 from __future__ import annotations
 
 import contextlib
-import fnmatch
-import hashlib
-import json
 import multiprocessing
 import os
 import shutil
@@ -48,18 +51,19 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from autograder.grading.worker import (PostGradeResult, Result, SubmissionInfo, Task, alembic_version, export_structure,
-                           no_post_grade)
-from autograder.course import Course, CourseError, ensure_path_env
-from autograder.grading.merge import Ledger, LEDGER_NAME, Merger
+from autograder.config import Grading, GradingSettings, grading_settings
+from autograder.course import Course, CourseError, ensure_path_env, kit_packages
+from autograder.grading.merge import LEDGER_NAME, Ledger, Merger
+from autograder.grading.messages import GraderFault, PostGradeResult, Result, SubmissionInfo, no_post_grade
+from autograder.grading.plan import Plan, content_hash, plan
 
-__all__ = ["main", "plan", "BatchSummary", "PostGradeResult", "SubmissionInfo", "no_post_grade"]
+__all__ = ["main", "plan", "Plan", "content_hash", "BatchSummary", "GraderFault", "PostGradeResult",
+           "SubmissionInfo", "no_post_grade"]
 
-DEFAULT_SUBMISSION_TIMEOUT = 600.0
+DEFAULT_SUBMISSION_TIMEOUT = Grading.submission_timeout.default_value
 # Extra time the parent allows a worker beyond the submission limit before killing it
 # (the worker's own watchdog stops the kernel first, then nbgrader has to return).
 HARD_KILL_GRACE = 60.0
-IGNORED = (".ipynb_checkpoints", "__pycache__", "*.pyc", "feedback", ".*")
 
 
 def available_cores() -> int:
@@ -70,89 +74,6 @@ def available_cores() -> int:
 
 
 # ----------------------------------------------------------------------------- planning
-
-
-def _ignored(name: str) -> bool:
-    return any(fnmatch.fnmatch(name, pattern) for pattern in IGNORED)
-
-
-def content_hash(submission_dir: Path, assignment_digest: str) -> str:
-    """SHA-256 of the submitted files (names and bytes) and the assignment's gradebook record."""
-    h = hashlib.sha256(assignment_digest.encode())
-    for dirpath, dirnames, filenames in os.walk(submission_dir):
-        dirnames[:] = sorted(d for d in dirnames if not _ignored(d))
-        for name in sorted(filenames):
-            if _ignored(name):
-                continue
-            path = Path(dirpath) / name
-            h.update(str(path.relative_to(submission_dir)).encode() + b"\0")
-            with open(path, "rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
-            h.update(b"\0")
-    return h.hexdigest()
-
-
-@dataclass
-class Plan:
-    tasks: list
-    skipped: list  # keys already graded (or failed) for the same content
-    structure: dict
-    alembic_version: str = ""
-
-
-def plan(course: Course, assignments=None, *, force=False, retry_failed=False) -> Plan:
-    """Which submissions to grade: everything missing or changed (all of them with ``force``)."""
-    from nbgrader.api import Assignment, Gradebook, SubmittedAssignment
-
-    course.require_gradebook()
-    with Gradebook(course.db_url, course.course_id) as gb:
-        known = sorted(a.name for a in gb.assignments)
-        if not known:
-            raise CourseError("the gradebook has no assignments: run `kmeans-course release` first")
-        if assignments:
-            unknown = [a for a in assignments if a not in known]
-            if unknown:
-                raise CourseError(
-                    f"not in the gradebook: {', '.join(unknown)}; run `kmeans-course release` first"
-                    f" (known: {', '.join(known) or 'none'})")
-            wanted = list(assignments)
-        else:
-            wanted = known
-        structure = export_structure(gb, wanted)
-        version = alembic_version(gb)
-        submitted = {}
-        for sub, name in (gb.db.query(SubmittedAssignment, Assignment.name)
-                          .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)):
-            submitted[(sub.student_id, name)] = sub.extension.total_seconds() if sub.extension else None
-    digests = {a: hashlib.sha256(json.dumps(structure[a], sort_keys=True).encode()).hexdigest()
-               for a in wanted}
-    latest = Ledger(course.state / LEDGER_NAME).latest()
-
-    tasks, skipped = [], []
-    if not course.submitted.is_dir():
-        return Plan(tasks, skipped, structure, version)
-    for student_dir in sorted(course.submitted.iterdir()):
-        if not student_dir.is_dir() or student_dir.name.startswith("."):
-            continue
-        student = student_dir.name
-        for assignment in wanted:
-            sub_dir = student_dir / assignment
-            if not sub_dir.is_dir():
-                continue
-            digest = content_hash(sub_dir, digests[assignment])
-            task = Task(student, assignment, digest, extension_seconds=submitted.get((student, assignment)))
-            record = latest.get(task.key)
-            if not force and record and record.get("hash") == digest:
-                if record["status"] == "failed" and not retry_failed:
-                    skipped.append(task.key)
-                    continue
-                if (record["status"] == "graded" and (student, assignment) in submitted
-                        and course.autograded_dir(student, assignment).is_dir()):
-                    skipped.append(task.key)
-                    continue
-            tasks.append(task)
-    return Plan(tasks, skipped, structure, version)
 
 
 # ----------------------------------------------------------------------------- progress
@@ -295,7 +216,7 @@ class BatchSummary:
                 "peak_worker_rss_mb": self.peak_worker_rss_mb}
 
 
-def run_tasks(course: Course, tasks: list, structure: dict, *, workers: int, settings: dict,
+def run_tasks(course: Course, tasks: list, structure: dict, *, workers: int, settings: GradingSettings,
               progress: Progress, on_record=None) -> BatchSummary:
     """Grade ``tasks`` on ``workers`` processes; merge each result as it arrives."""
     summary = BatchSummary(workers=workers)
@@ -306,7 +227,7 @@ def run_tasks(course: Course, tasks: list, structure: dict, *, workers: int, set
     previous = ledger.latest()
     merger = Merger(course.db_url, course.course_id, ledger)
     pending = list(reversed(tasks))  # pop() from the end keeps the planned order
-    limit = float(settings.get("submission_timeout") or 0)
+    limit = float(settings.submission_timeout or 0)
     slots = [_Slot(ctx, i, str(course.root), structure, settings) for i in range(workers)]
     next_index = workers
 
@@ -361,9 +282,15 @@ def run_tasks(course: Course, tasks: list, structure: dict, *, workers: int, set
                         record(message[1])
                     elif message[0] == "error":
                         raise RuntimeError(f"a grading worker could not start:\n{message[1]}")
+                    elif message[0] == "fault":
+                        raise GraderFault(message[1])
                 if dead or (not slot.process.is_alive() and not _has_data(slot.conn)):
                     slot.process.join(5)
                     code = slot.process.exitcode
+                    if not slot.ready:  # it died starting: so would every replacement
+                        raise RuntimeError(
+                            f"a grading worker died while starting (exit code {code}); its output is in "
+                            f"{course.state / 'logs' / f'worker-{slot.index}.out'}")
                     fresh = replace(slot, f"the grading process died unexpectedly (exit code {code})")
                     if fresh is not None:
                         survivors.append(fresh)
@@ -399,9 +326,13 @@ def run_tasks(course: Course, tasks: list, structure: dict, *, workers: int, set
 
 def main(*, root: str | Path = ".", assignments: list[str] | None = None, workers: int | None = None,
          force: bool = False, retry_failed: bool = False, cell_timeout: int | None = None,
-         submission_timeout: float | None = DEFAULT_SUBMISSION_TIMEOUT, post_grade=None,
-         output_cap_bytes: int | None = None, progress: bool = True, quiet: bool = False) -> BatchSummary:
+         submission_timeout: float | None = None, post_grade=None, clean_room: bool | None = None,
+         output_cap_bytes: int | None = None, kernel_memory: int | None = None, dev_secret: bool | None = None,
+         config=None, progress: bool = True, quiet: bool = False) -> BatchSummary:
     """Autograde the submissions of ``assignments`` (default: all) that need it.
+
+    Every setting left None comes from ``config`` (the command line's ``--Grading.*``), then
+    the course's nbgrader_config.py (``c.Grading.*``), then :class:`autograder.config.Grading`.
 
     Parameters
     ----------
@@ -411,33 +342,44 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
     force : regrade everything, even unchanged submissions.
     retry_failed : regrade submissions that failed before, even if unchanged.
     cell_timeout : seconds per cell (default: nbgrader's ``c.Execute.timeout``).
-    submission_timeout : wall-clock seconds per submission (0 or None: no bound).
+    submission_timeout : wall-clock seconds per submission (0: no bound; default 600).
     post_grade : a hook ``f(autograded_path, SubmissionInfo) -> PostGradeResult | None``
         or its ``"module:function"`` name; it may override per-cell scores and add flags.
+        Default: the clean room, unless ``clean_room`` is False.
+    clean_room : record the clean room's scores (default True).
     output_cap_bytes : output kept per cell (default 2 MB); beyond it stdout and displays
         are dropped, while what grading reads (errors, stderr, the result) is kept.
+    kernel_memory : resident bytes a student's kernel may use (default 2 GB; 0: no limit).
+    dev_secret : grade with the public development secret when ``KMEANS_COURSE_SECRET`` is unset.
+    config : a traitlets Config (from the command line) that wins over nbgrader_config.py.
     progress : show a progress bar on stderr.
+
+    Raises
+    ------
+    CourseError : the course cannot be graded as it is (no secret, unknown assignment, ...).
+    GraderFault : the grader itself failed (a lesson's setup fails in every kernel); nothing
+        was recorded for the submissions it concerns.
     """
     start = time.monotonic()
     ensure_path_env()
     course = Course(root)
+    merged = course.config.copy()
+    if config is not None:
+        merged.merge(config)
+    options = Grading(config=merged)
+    if not (options.dev_secret if dev_secret is None else dev_secret):
+        require_secret()
     the_plan = plan(course, assignments, force=force, retry_failed=retry_failed)
     cores = available_cores()
-    n = max(1, min(int(workers or cores), len(the_plan.tasks) or 1))
+    n = max(1, min(int(workers or options.workers or cores), len(the_plan.tasks) or 1))
     if post_grade is not None and not isinstance(post_grade, str):
         # a callable must reach spawned workers by name
         post_grade = f"{post_grade.__module__}:{post_grade.__qualname__}"
-    settings = {
-        "cell_timeout": cell_timeout,
-        "submission_timeout": submission_timeout,
-        "post_grade": post_grade,
-        "kernel_threads": max(1, cores // n),
-        "state_dir": str(course.state),
-        "alembic_version": the_plan.alembic_version,
-        "output_cap_bytes": output_cap_bytes,
-        # the students whose autograded/ folders the jailed kernels may write
-        "students": sorted({task.student for task in the_plan.tasks}),
-    }
+    settings = grading_settings(
+        merged, state_dir=str(course.state), kernel_threads=max(1, cores // n),
+        alembic_version=the_plan.alembic_version, kit=tuple(kit_packages()),
+        cell_timeout=cell_timeout, submission_timeout=submission_timeout, post_grade=post_grade,
+        clean_room=clean_room, output_cap=output_cap_bytes, kernel_memory=kernel_memory)
     course.state.mkdir(parents=True, exist_ok=True)
     if not quiet:
         print(f"{len(the_plan.tasks)} submission(s) to grade, {len(the_plan.skipped)} unchanged"
@@ -452,3 +394,16 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
         for rec in failed:
             print(f"  FAILED {rec['key']}: {rec['reason']}", file=sys.stderr)
     return summary
+
+
+def require_secret() -> None:
+    """Refuse to grade with the public development secret: its hidden cases are in the kit's source."""
+    from autograder.checks.secret import ENV_VAR, is_development_secret
+
+    if is_development_secret():
+        raise CourseError(
+            f"{ENV_VAR} is not set, so the hidden test cases would come from the public development secret "
+            "(anyone who reads the kit knows them). Set a secret of the course's own, outside the repository, "
+            f"before grading, e.g. `export {ENV_VAR}=$(python -c 'import secrets; print(secrets.token_hex(16))')` "
+            "(keep it for the term: the same secret gives the same cases), or pass --dev-secret to grade with the "
+            "development secret anyway (for trying the kit, never for a real class).")

@@ -310,12 +310,12 @@ def _note_dependencies(report: CleanRoomReport, submitted: dict, exercises: list
 def post_grade(autograded, info):
     """The batch's post-grading hook: clean-room scores replace the in-kernel ones.
 
-    ``info`` is a ``batch_worker.SubmissionInfo``. Returns a ``PostGradeResult`` whose
+    ``info`` is a ``autograder.grading.messages.SubmissionInfo``. Returns a ``PostGradeResult`` whose
     overrides are the clean-room score of every autograded test cell, whose flags are the
     integrity evidence plus every cell where the student's kernel reported a different
     score, and whose diagnoses are the checkers' messages (hidden inputs never shown).
     """
-    from autograder.grading.worker import PostGradeResult
+    from autograder.grading.messages import PostGradeResult
 
     from autograder.exercises import of_lesson
 
@@ -330,7 +330,8 @@ def post_grade(autograded, info):
     wrong = _wrong_lesson(submitted, info.assignment) if submitted is not None else ""
     if wrong:
         return PostGradeResult(failed=wrong)
-    report = grade_notebook(info.submitted, info.assignment, source=source, notebook=submitted)
+    report = grade_notebook(info.submitted, info.assignment, source=source, notebook=submitted,
+                            limits=getattr(info, "clean_room_limits", None))
     report.flags += integrity.beside_the_notebook(Path(info.submitted).parent)
     if report.status == "unreadable" and info.status != "graded":
         return None  # nbgrader could not grade it either: its failure and reason stand

@@ -25,7 +25,7 @@ import os
 import time
 from pathlib import Path
 
-from autograder.grading.worker import Result
+from autograder.grading.messages import Result
 
 LEDGER_NAME = "ledger.jsonl"
 

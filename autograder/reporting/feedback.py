@@ -69,7 +69,7 @@ def render_feedback(outcome: SubmissionOutcome, *, course_id: str = "", released
 
 def write_feedback(course: Course, results: ClassResults) -> list[Path]:
     """A page per graded or failed submission (none for a missing one); returns their paths."""
-    from autograder.grading.worker import _cell_sources
+    from autograder.grading.logflags import cell_sources as _cell_sources
 
     released, written = {}, []
     for (student, a), outcome in sorted(results.outcomes.items()):

@@ -144,7 +144,7 @@ def gather(course: Course, assignments: list | None = None) -> ClassResults:
     """Read gradebook, ledger and autograded notebooks into a :class:`ClassResults`."""
     from nbgrader.api import Gradebook
 
-    from autograder.grading.worker import export_structure
+    from autograder.grading.gradebook import export_structure
 
     ledger = Ledger(course.state / LEDGER_NAME).latest()
     course.require_gradebook()

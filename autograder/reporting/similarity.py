@@ -50,8 +50,10 @@ def render_similarity(pairs, matches) -> str:
 
 def similarity_evidence(course: Course, results: ClassResults) -> dict:
     """Similar pairs and matches with the reference over every assignment (the section's context)."""
+    from autograder.config import Similarity
     from autograder.integrity import similarity
 
+    options = Similarity(config=course.config)  # thresholds: c.Similarity.* in nbgrader_config.py
     pairs, matches = [], []
     for assignment in results.assignments:
         released = _read_notebook(course.root / "notebooks" / assignment / f"{assignment}.ipynb")
@@ -64,9 +66,9 @@ def similarity_evidence(course: Course, results: ClassResults) -> dict:
             if isinstance(nb, dict):
                 submissions[student] = similarity.solution_cells(nb)
         if len(submissions) >= 2:
-            pairs += similarity.similar_pairs(submissions, baseline=baseline)
+            pairs += similarity.similar_pairs(submissions, baseline=baseline, **options.pair_options())
         if submissions:
-            matches += similarity.reference_closeness(submissions, baseline=baseline)
+            matches += similarity.reference_closeness(submissions, baseline=baseline, **options.reference_options())
     return _context(pairs, matches)
 
 

@@ -90,13 +90,13 @@ def test_rerun_grades_nothing_then_only_what_changed_then_everything_with_force(
     from autograder.grading import autograde as batch
 
     root = copy_course(graded_class.root, tmp_path / "course")
-    again = batch.main(root=root, workers=2, progress=False, quiet=True)
+    again = batch.main(root=root, dev_secret=True, workers=2, progress=False, quiet=True)
     assert (again.graded, again.failed, again.skipped) == (0, 0, 11)
 
     # bob fixes add, dan re-uploads a readable file: only those two are regraded
     mc.submit(root, "bob", "01-toy", mc.student_notebook(root, "01-toy", {"mul": mc.WRONG["mul"]["toy.mul_partial"]}))
     mc.submit(root, "dan", "01-toy", mc.student_notebook(root, "01-toy"))
-    changed = batch.main(root=root, workers=2, progress=False, quiet=True)
+    changed = batch.main(root=root, dev_secret=True, workers=2, progress=False, quiet=True)
     assert sorted((r["key"], r["status"]) for r in changed.records) == [("bob/01-toy", "graded"),
                                                                        ("dan/01-toy", "graded")]
     scores = gradebook_scores(root)
@@ -104,7 +104,7 @@ def test_rerun_grades_nothing_then_only_what_changed_then_everything_with_force(
     assert scores[("dan", "01-toy", "test_mul")] == 2.0
 
     # --force regrades every submission of the named assignment, unchanged or not
-    forced = batch.main(root=root, assignments=["02-toy"], workers=2, force=True, progress=False, quiet=True)
+    forced = batch.main(root=root, dev_secret=True, assignments=["02-toy"], workers=2, force=True, progress=False, quiet=True)
     assert sorted(r["key"] for r in forced.records) == ["ann/02-toy", "bob/02-toy", "cat/02-toy", "dan/02-toy",
                                                         "eve/02-toy"]
     assert forced.failed == 0
@@ -116,7 +116,7 @@ def test_missing_autograded_output_is_regraded(graded_class, tmp_path):
 
     root = copy_course(graded_class.root, tmp_path / "course")
     make_writable_and_remove(root / "autograded" / "ann" / "02-toy")
-    again = batch.main(root=root, workers=1, progress=False, quiet=True)
+    again = batch.main(root=root, dev_secret=True, workers=1, progress=False, quiet=True)
     assert [r["key"] for r in again.records] == ["ann/02-toy"]
 
 
@@ -126,7 +126,7 @@ def test_post_grade_hook_overrides_scores_and_adds_flags(released_course, tmp_pa
     root = copy_course(released_course, tmp_path / "course")
     mc.submit(root, "ann", "01-toy", mc.student_notebook(root, "01-toy"))
     mc.submit(root, "bob", "01-toy", "")
-    summary = batch.main(root=root, workers=1, post_grade="hooks_for_tests:halve_add",
+    summary = batch.main(root=root, dev_secret=True, workers=1, post_grade="hooks_for_tests:halve_add",
                          progress=False, quiet=True)
     s = gradebook_scores(root)
     assert s[("ann", "01-toy", "test_add")] == 0.5  # overridden from 1.0
@@ -151,7 +151,7 @@ def test_submission_time_limit_stops_a_hanging_notebook(released_course, tmp_pat
             cell.source += "\nimport time\ntime.sleep(60)\n"
     mc.submit(root, "hal", "01-toy", nb)
     mc.submit(root, "ann", "01-toy", mc.student_notebook(root, "01-toy"))
-    summary = batch.main(root=root, workers=2, submission_timeout=4, progress=False, quiet=True)
+    summary = batch.main(root=root, dev_secret=True, workers=2, submission_timeout=4, progress=False, quiet=True)
     rec = ledger(root)
     assert rec["hal/01-toy"]["status"] == "failed"
     assert "per-submission limit of 4 s" in rec["hal/01-toy"]["reason"]
@@ -173,7 +173,7 @@ def test_interrupted_batch_keeps_what_it_recorded_and_a_rerun_completes(released
         mc.submit(root, student, "01-toy", mc.student_notebook(root, "01-toy"))
     log = root / "autograded" / ".kmeans-course" / "ledger.jsonl"
     cmd = [str(Path(sys.executable).parent / "kmeans-course"), "--root", str(root),
-           "autograde", "--workers", "1", "--no-progress"]
+           "autograde", "--workers", "1", "--no-progress", "--dev-secret"]
     proc = subprocess.Popen(cmd, env=nbgrader_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (log.exists() and log.read_text().count("\n") >= 1):
@@ -185,7 +185,7 @@ def test_interrupted_batch_keeps_what_it_recorded_and_a_rerun_completes(released
     assert 1 <= done < 4
     from autograder.grading import autograde as batch
 
-    rest = batch.main(root=root, workers=1, progress=False, quiet=True)
+    rest = batch.main(root=root, dev_secret=True, workers=1, progress=False, quiet=True)
     assert rest.skipped == done and rest.graded == 4 - done
     assert sorted(ledger(root)) == ["s1/01-toy", "s2/01-toy", "s3/01-toy", "s4/01-toy"]
     assert all(r["status"] == "graded" for r in ledger(root).values())
@@ -197,4 +197,4 @@ def test_unknown_assignment_is_a_clear_error(released_course, tmp_path):
 
     root = copy_course(released_course, tmp_path / "course")
     with pytest.raises(CourseError, match="run `kmeans-course release` first"):
-        batch.main(root=root, assignments=["99-nope"], quiet=True)
+        batch.main(root=root, dev_secret=True, assignments=["99-nope"], quiet=True)

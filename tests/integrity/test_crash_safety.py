@@ -61,7 +61,7 @@ def ledger_records(text: str) -> list:
 
 
 def run_to_completion(root: Path, log: Path) -> None:
-    proc = C.autograde_cli(root, log, "--workers", "2")
+    proc = C.autograde_cli(root, log, "--workers", "2", "--dev-secret")
     try:
         code = proc.wait(timeout=300)
     finally:
@@ -76,7 +76,7 @@ def kill_mid_batch(root: Path, log: Path, total: int, rng: random.Random) -> int
 
     threshold = rng.randint(3, total - 8)
     delay = rng.uniform(0.0, 2.0)
-    proc = C.autograde_cli(root, log, "--workers", "2")
+    proc = C.autograde_cli(root, log, "--workers", "2", "--dev-secret")
     deadline = time.monotonic() + 240
     try:
         while len(ledger_records(ledger_text(root))) < threshold:

@@ -53,10 +53,8 @@ GRADED = {
     "reads_ref": (ZEROED("reconstruct"), {("introspection", "reconstruct"), ("process_or_files", "reconstruct"),
                                           ("kernel_disagrees", "test_reconstruct"),
                                           ("kernel_disagrees", "test_reconstruct_hidden")}),
-    # its autograder.py fooled the kernel (1 + 1 for every test); the clean room never saw the file
-    "shadow_module": (ZEROED("reconstruct"), {("files_beside_notebook", ""),
-                                              ("kernel_disagrees", "test_reconstruct"),
-                                              ("kernel_disagrees", "test_reconstruct_hidden")}),
+    # its autograder.py cannot shadow the kit: the kernel imports the grader's own first, and agrees
+    "shadow_module": (ZEROED("reconstruct"), {("files_beside_notebook", "")}),
     # a `check` of its own made the kernel give 1 + 1 to a wrong reconstruct; the patches are seen
     "monkeypatch": (ZEROED("reconstruct"), {("runtime_patching", "reconstruct"),
                                             ("kernel_disagrees", "test_reconstruct"),
@@ -88,7 +86,7 @@ KNOWN_ISSUES = ("nbformat3", "os_exit_top")
 def _grade(root: Path, workers: int):
     from autograder.grading import autograde as batch
 
-    return batch.main(root=root, workers=workers, cell_timeout=CELL_TIMEOUT,
+    return batch.main(root=root, dev_secret=True, workers=workers, cell_timeout=CELL_TIMEOUT,
                       submission_timeout=SUBMISSION_TIMEOUT, output_cap_bytes=OUTPUT_CAP,
                       post_grade=CLEAN_ROOM, progress=False, quiet=True)
 
@@ -206,10 +204,13 @@ def test_graded_submission_outcome(graded, student):
 
 def test_what_the_kernel_was_fooled_into_is_kept_as_evidence_not_recorded(graded):
     # in the student's kernel the reference and the home-made `check` earned full marks
-    for student in ("reaches_ref", "reads_ref", "shadow_module", "monkeypatch"):
+    for student in ("reaches_ref", "reads_ref", "monkeypatch"):
         rec = graded.cls.ledger[key(student)]
         assert exercise_points(rec["in_kernel_scores"][C.LESSON]) == FULL
         assert exercise_points(rec["scores"][C.LESSON])["reconstruct"] == 0
+    # an autograder.py beside the notebook no longer fools the kernel: it imports the grader's kit first
+    shadow = graded.cls.ledger[key("shadow_module")]
+    assert exercise_points(shadow["in_kernel_scores"][C.LESSON])["reconstruct"] == 0
 
 
 def test_diagnoses_name_what_went_wrong(graded):

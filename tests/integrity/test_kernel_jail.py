@@ -153,12 +153,11 @@ def test_launcher_needs_a_command():
 
 
 def test_kernel_manager_puts_the_jail_in_front_of_the_kernel_command(tmp_path, monkeypatch):
-    from autograder.grading import worker as bw
+    from autograder.isolation import kernels as bw
 
-    jail = bw.KernelJail(tmp_path / "scratch", ["/pkg"], ["/course"], file_size=123)
+    jail = bw.KernelJail(tmp_path / "scratch", ["/pkg"], ["/course"], file_size=123, processes=256)
     jail.student_dir = tmp_path / "autograded" / "ann"
-    monkeypatch.setattr(bw, "JAIL", jail)
-    km = bw.jailed_kernel_manager_class()(kernel_name="python3")
+    km = bw.kernel_manager_class(jail)(kernel_name="python3")
     km.connection_file = str(tmp_path / "kernel.json")
     km.shell_port, km.iopub_port, km.stdin_port, km.hb_port, km.control_port = 5001, 5002, 5003, 5004, 5005
     km._launch_args = {}
@@ -171,7 +170,7 @@ def test_kernel_manager_puts_the_jail_in_front_of_the_kernel_command(tmp_path, m
                           "--hide", "/course",
                           "--bind-port", "5001", "--bind-port", "5002", "--bind-port", "5003",
                           "--bind-port", "5004", "--bind-port", "5005", "--bind-port", "0",
-                          "--file-size", "123", "--processes", str(bw.KERNEL_PROCESSES)]
+                          "--file-size", "123", "--processes", "256"]
     assert "ipykernel_launcher" in " ".join(cmd[cut + 1:]) and cmd[-1] == bw.HIST_ARG
     # every kernel gets a fresh private folder; the old one goes
     assert first_scratch.parent == tmp_path / "scratch" and first_scratch.is_dir()
@@ -181,7 +180,7 @@ def test_kernel_manager_puts_the_jail_in_front_of_the_kernel_command(tmp_path, m
 
 
 def test_a_kernel_reads_the_import_path_but_never_the_course(tmp_path, monkeypatch):
-    from autograder.grading import worker as bw
+    from autograder.isolation import kernels as bw
     from kmeans_ref import datasets  # noqa: F401  (imported before the import path is replaced)
 
     course, user_site = tmp_path / "course", tmp_path / "home" / ".local" / "site-packages"
