@@ -21,7 +21,11 @@ core's cache; no ``(N, k)`` or ``(N, k, d)`` array is ever formed (peak extra
 memory ``O(c k)`` per thread, plus one shifted copy of ``X`` when a loop
 reuses it). Blocks run on a few threads (:mod:`._parallel`).
 
-The argmin over clusters is branch-free (:class:`_LowestArgmin`), Lloyd's
+Scores of a block are laid out by cluster, (k, c), for k < 32, where the
+argmin over clusters is branch-free (:class:`_LowestArgmin`); from 32 clusters
+on they are laid out by observation, (c, k), and ``np.argmin`` runs along rows
+(vectorised in NumPy for long rows: about 2.5x faster than
+:class:`_LowestArgmin` at k = 64). Either way the lowest index wins a tie. Lloyd's
 cluster sums are updated with the observations that changed cluster only,
 and k-medians skips observations whose nearest centroid provably did not
 change (:class:`L1Assigner`) and reads medians off presorted features

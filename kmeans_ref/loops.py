@@ -62,6 +62,13 @@ def lloyd(X, M0, max_iter=100):
     ``Y == assign(X, M)``) or after ``max_iter`` updates (then ``Y`` is still
     the assignment of the last update and may differ from ``assign(X, M)``).
 
+    What the lesson API's contract costs: ``losses`` come from the cluster
+    sums at ``O(k d)`` per update (no extra pass); the dense ``Y`` is built
+    once, at return (:func:`dense_labels`): measured 0.05 s for k = 32,
+    N = 3 * 10**5, 0.09 s for k = 8, N = 10**6 and about 0.6 s for k = 64,
+    N = 10**6 (512 MB; 2 busy cores), to be shared among the iterations.
+    ``KMeans`` returns integer labels and has no such cost.
+
     See Also
     --------
     kmedians : the same loop with the L1 distance and the median.
