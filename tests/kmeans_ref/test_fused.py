@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 import kmeans_ref as ref
-from kmeans_ref import _parallel
+from kmeans_ref import _fused, _parallel
 from kmeans_ref._fused import SquaredBlocks, sums_by_label
+from kmeans_ref.loops import dense_labels
 from kmeans_ref._parallel import blas_batch, run_blocks, thread_limit
 
 
@@ -114,3 +115,34 @@ def test_bounded_l1_assignment_equals_full_passes(integers):
         M_new = presorted.medians(z, M, np.uint8)
         np.testing.assert_array_equal(M_new, medians_by_label(X, z, M))
         M = M_new + rng.normal(scale=0.01, size=M.shape) * (not integers)
+
+
+@pytest.mark.parametrize("k", [31, 32, 40])
+def test_both_score_layouts_give_the_same_labels_and_distances(k, monkeypatch):
+    # Integer data: every score is an exact integer in either layout, so ties are exact
+    # and the lowest index must win in both; k straddles the switch between layouts.
+    rng = np.random.default_rng(k)
+    X = rng.integers(-4, 5, size=(3, 5_000)).astype(float)
+    M = X[:, rng.choice(5_000, size=k, replace=False)] + rng.integers(-1, 2, size=(3, k))
+    runs = []
+    for switch in (1, 10_000):  # rows layout for every k, then for none
+        monkeypatch.setattr(_fused, "_ROW_SCORES_K", switch)
+        blocks = SquaredBlocks(X, k)
+        assert blocks.rows == (switch == 1)
+        s = blocks.shift[:, None]
+        z, sums = blocks.step(M - s)
+        runs.append((z[:blocks.N], sums, blocks.distances(M - s)))
+    (z1, sums1, D1), (z2, sums2, D2) = runs
+    np.testing.assert_array_equal(z1, z2)
+    np.testing.assert_array_equal(sums1, sums2)
+    np.testing.assert_array_equal(D1, D2)
+    D = ((X[:, None, :] - M[:, :, None]) ** 2).sum(axis=0)
+    np.testing.assert_array_equal(D1, D)
+    np.testing.assert_array_equal(z1, np.argmin(D, axis=0))  # first minimum: lowest index on ties
+
+
+@pytest.mark.parametrize("k", [1, 3, 64, 300])
+def test_dense_labels_is_the_one_hot_matrix(k):
+    z = np.random.default_rng(k).integers(0, k, size=10_001)
+    with thread_limit(2):
+        np.testing.assert_array_equal(dense_labels(z, k), ref.one_hot(z, k))
