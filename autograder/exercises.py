@@ -81,8 +81,10 @@ EXERCISES = (
     Exercise("loss_gradient", "05-gradient-descent", "loss_gradient(X, M)", (2, 1)),
     Exercise("numerical_gradient", "05-gradient-descent", "numerical_gradient(f, M, eps=1e-6)", (1, 1)),
     Exercise("gradient_descent", "05-gradient-descent", "gradient_descent(X, M0, lr, n_steps)", (2, 1)),
+    Exercise("minibatch_step", "05-gradient-descent", "minibatch_step(X_batch, M, counts)", (2, 1)),
     Exercise("kmeans_plus_plus", "06-applications", "kmeans_plus_plus(X, k, rng)", (2, 1)),
     Exercise("quantize", "06-applications", "quantize(image, k, rng)", (2, 1)),
+    Exercise("silhouette_scores", "06-applications", "silhouette_scores(X, z)", (2, 1)),
 )
 
 _BY_NAME = {exercise.name: exercise for exercise in EXERCISES}

@@ -21,7 +21,8 @@ How one check runs (:func:`run`):
 Modules: ``calls`` (cases and safe calls), ``compare`` (output normalisation and
 comparison), ``checker`` (the checker base classes and scoring), ``diagnosis``, and one
 checker module per lesson (``labels``, ``loss``, ``lloyd``, ``kmedians``, ``gradient``,
-``applications``).
+``applications``), whose ``CHECKERS`` may come from modules of one exercise each
+(``minibatch``; ``quantize``, ``silhouette``).
 """
 
 import time

@@ -1,5 +1,7 @@
 """Checkers of lesson 05-gradient-descent: ``loss_gradient``, ``numerical_gradient``, ``gradient_descent``.
 
+The lesson's fourth exercise, ``minibatch_step``, has its checker in :mod:`.minibatch`.
+
 loss_gradient(X, M): column j is ``2 * sum_{i in C_j} (m_j - x_i)`` (zero for an empty cluster).
 With the hand case of lesson 02 (labels [0, 0, 1, 1, 2])::
 
@@ -42,8 +44,9 @@ from .checker import Checker, FunctionChecker, _inline, _space, part_problem
 from .compare import as_array, compare_arrays, compare_scalars, fmt
 from .lloyd import _as_losses
 from .loss import HAND_M, HAND_X, _xm_hidden
+from .minibatch import MinibatchStep
 
-__all__ = ["LossGradient", "NumericalGradient", "GradientDescent", "CHECKERS"]
+__all__ = ["LossGradient", "NumericalGradient", "GradientDescent", "MinibatchStep", "CHECKERS"]
 
 
 class LossGradient(FunctionChecker):
@@ -326,4 +329,4 @@ def _gd_min_gap(X, M0, lr, n_steps):
     return min(gaps)
 
 
-CHECKERS = [LossGradient(), NumericalGradient(), GradientDescent()]
+CHECKERS = [LossGradient(), NumericalGradient(), GradientDescent(), MinibatchStep()]

@@ -258,4 +258,84 @@ MISTAKES += [
     ),
 ]
 
-BASELINES = {"kmeans_plus_plus": KMEANS_PLUS_PLUS, "quantize": QUANTIZE}
+# ------------------------------------------------------------------ silhouette_scores
+SILHOUETTE_SCORES = baseline(
+    """
+    import numpy as np
+
+
+    def silhouette_scores(X, z):
+        D = np.sqrt(((X[:, :, None] - X[:, None, :]) ** 2).sum(axis=0))
+        clusters = np.unique(z)
+        if len(clusters) < 2:
+            raise ValueError("silhouette scores need at least 2 clusters")
+        N = X.shape[1]
+        s = np.zeros(N)
+        for i in range(N):
+            own = z == z[i]
+            n_own = own.sum()
+            if n_own == 1:
+                continue
+            a = D[i, own].sum() / (n_own - 1)
+            b = min(D[i, z == c].mean() for c in clusters if c != z[i])
+            s[i] = (b - a) / max(a, b)
+        return s
+    """
+)
+
+MISTAKES += [
+    mistake(
+        "silhouette_scores.squared",
+        """Your distances are squared. The silhouette uses plain Euclidean distances ||x_i - x_l||:
+        take the square root of the sum of squared differences.""",
+        variant(
+            SILHOUETTE_SCORES,
+            ("D = np.sqrt(((X[:, :, None] - X[:, None, :]) ** 2).sum(axis=0))",
+             "D = ((X[:, :, None] - X[:, None, :]) ** 2).sum(axis=0)"),
+        ),
+    ),
+    mistake(
+        "silhouette_scores.self_included",
+        """Your a_i counts observation i itself (a distance 0): you divided by n instead of n - 1.
+        a_i is the mean distance to the OTHER members of i's cluster.""",
+        variant(SILHOUETTE_SCORES, ("a = D[i, own].sum() / (n_own - 1)", "a = D[i, own].mean()")),
+    ),
+    mistake(
+        "silhouette_scores.singleton_one",
+        """An observation alone in its cluster gets a score other than 0 (with no other member,
+        your a_i is 0 and s_i becomes 1). By definition s_i = 0 for a cluster of one.""",
+        variant(
+            SILHOUETTE_SCORES,
+            ("        if n_own == 1:\n"
+             "            continue\n", ""),
+            ("a = D[i, own].sum() / (n_own - 1)", "a = D[i, own].sum() / max(n_own - 1, 1)"),
+        ),
+    ),
+    mistake(
+        "silhouette_scores.b_all_others",
+        """Your b_i is the mean distance to ALL observations outside i's cluster. It is the mean
+        distance to the members of ONE other cluster, the nearest one: compute the mean for each
+        other cluster, then take the smallest.""",
+        variant(
+            SILHOUETTE_SCORES,
+            ("b = min(D[i, z == c].mean() for c in clusters if c != z[i])", "b = D[i, ~own].mean()"),
+        ),
+    ),
+    mistake(
+        "silhouette_scores.b_nearest_point",
+        """Your b_i is the distance to the single nearest observation of another cluster. It is a
+        MEAN: the mean distance to the members of the nearest other cluster.""",
+        variant(
+            SILHOUETTE_SCORES,
+            ("b = min(D[i, z == c].mean() for c in clusters if c != z[i])", "b = D[i, ~own].min()"),
+        ),
+    ),
+    mistake(
+        "silhouette_scores.divide_by_b",
+        """You divided by b_i: s_i = 1 - a_i / b_i is only right when a_i < b_i. Divide by
+        max(a_i, b_i), so that s_i stays between -1 and 1 when another cluster is closer.""",
+        variant(SILHOUETTE_SCORES, ("s[i] = (b - a) / max(a, b)", "s[i] = (b - a) / b")),
+    ),
+]
+
+BASELINES = {"kmeans_plus_plus": KMEANS_PLUS_PLUS, "quantize": QUANTIZE, "silhouette_scores": SILHOUETTE_SCORES}

@@ -354,4 +354,76 @@ MISTAKES += [
     ),
 ]
 
-BASELINES = {"loss_gradient": LOSS_GRADIENT, "numerical_gradient": NUMERICAL_GRADIENT, "gradient_descent": GRADIENT_DESCENT}
+# ------------------------------------------------------------------ minibatch_step
+MINIBATCH_STEP = baseline(
+    """
+    import numpy as np
+
+
+    def minibatch_step(X_batch, M, counts):
+        D = ((X_batch[:, None, :] - M[:, :, None]) ** 2).sum(axis=0)
+        z = np.argmin(D, axis=0)
+        M_new = M.astype(float)
+        counts_new = counts.copy()
+        for j in range(M.shape[1]):
+            members = X_batch[:, z == j]
+            b_j = members.shape[1]
+            if b_j > 0:
+                M_new[:, j] = (counts[j] * M[:, j] + members.sum(axis=1)) / (counts[j] + b_j)
+                counts_new[j] = counts[j] + b_j
+        return M_new, counts_new
+    """
+)
+
+MISTAKES += [
+    mistake(
+        "minibatch_step.batch_mean",
+        """Each of your centroids is the mean of this batch alone, so everything it absorbed before
+        is forgotten. It is the running mean of EVERY observation ever assigned to it: counts_j
+        copies of the old m_j plus the batch's new ones, (counts_j m_j + s_j) / (counts_j + b_j).""",
+        variant(
+            MINIBATCH_STEP,
+            ("M_new[:, j] = (counts[j] * M[:, j] + members.sum(axis=1)) / (counts[j] + b_j)",
+             "M_new[:, j] = members.mean(axis=1)"),
+        ),
+    ),
+    mistake(
+        "minibatch_step.counts_not_updated",
+        """Your counts come back unchanged. Each centroid has now absorbed b_j more observations:
+        counts_j + b_j, or the next step weighs its history wrongly.""",
+        variant(MINIBATCH_STEP, ("            counts_new[j] = counts[j] + b_j\n", "")),
+    ),
+    mistake(
+        "minibatch_step.ties_highest",
+        """At a tie your batch observation goes to the HIGHEST-index centroid. The convention is the
+        LOWEST index, as np.argmin does.""",
+        variant(
+            MINIBATCH_STEP,
+            ("z = np.argmin(D, axis=0)",
+             "k = M.shape[1]\n"
+             "    z = k - 1 - np.argmin(D[::-1], axis=0)"),
+        ),
+    ),
+    mistake(
+        "minibatch_step.mutates_inputs",
+        """You change M and counts in place, so the caller's arrays change too. Work on copies
+        (M.astype(float), counts.copy()) and return them.""",
+        variant(MINIBATCH_STEP, ("M_new = M.astype(float)", "M_new = M"),
+                ("counts_new = counts.copy()", "counts_new = counts")),
+    ),
+    mistake(
+        "minibatch_step.nan_unused",
+        """A centroid that has absorbed nothing yet (count 0) and gets no batch observation comes back
+        as NaN (0 / 0). A centroid with no batch observation is left exactly as it was.""",
+        variant(MINIBATCH_STEP, ("if b_j > 0:", "if True:")),
+    ),
+    mistake(
+        "minibatch_step.float_counts",
+        """Your counts are floats. They count observations: return integers (counts.copy() of the
+        integer input, plus the integer b_j).""",
+        variant(MINIBATCH_STEP, ("counts_new = counts.copy()", "counts_new = counts.astype(float)")),
+    ),
+]
+
+BASELINES = {"loss_gradient": LOSS_GRADIENT, "numerical_gradient": NUMERICAL_GRADIENT,
+             "gradient_descent": GRADIENT_DESCENT, "minibatch_step": MINIBATCH_STEP}

@@ -170,6 +170,17 @@ def gradient_descent(X, M0, lr, n_steps):
     return M, losses
 
 
+def minibatch_step(X_batch, M, counts):
+    # Sculley's per-observation form m_j <- m_j + (x - m_j) / counts_j, the whole batch assigned first
+    M = np.array(M, dtype=float)
+    counts = np.array(counts, dtype=np.int64)
+    z = np.argmin(((X_batch[:, None, :] - M[:, :, None]) ** 2).sum(axis=0), axis=0)
+    for i, j in enumerate(z):
+        counts[j] += 1
+        M[:, j] += (X_batch[:, i] - M[:, j]) / counts[j]
+    return M, counts
+
+
 # --- 06-applications --------------------------------------------------------------------------
 def kmeans_plus_plus(X, k, rng):
     N = X.shape[1]
@@ -190,6 +201,22 @@ def quantize(image, k, rng):
     M, _, _ = lloyd(X, kmeans_plus_plus(X, k, rng))
     z = np.argmin(sq_distances(X, M), axis=0)
     return M[:, z].T.reshape(image.shape).astype(image.dtype)
+
+
+def silhouette_scores(X, z):
+    # per-cluster sums of distances through a one-hot matrix, no loop over observations
+    clusters, z = np.unique(z, return_inverse=True)
+    if len(clusters) < 2:
+        raise ValueError(f"need 2 or more clusters, got {len(clusters)}")
+    D = np.linalg.norm(X.T[:, None, :] - X.T[None, :, :], axis=2)    # (N, N)
+    Y = np.eye(len(clusters))[z]                                       # (N, K)
+    n = Y.sum(axis=0)
+    means = (D @ Y) / n                                                # mean distance to each cluster
+    own = n[z] > 1
+    a = (D @ Y)[np.arange(len(z)), z] / np.where(own, n[z] - 1, 1)
+    means[np.arange(len(z)), z] = np.inf
+    b = means.min(axis=1)
+    return np.where(own, (b - a) / np.maximum(a, b), 0.0)
 
 
 ALTERNATIVES = {

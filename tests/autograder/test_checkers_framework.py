@@ -24,8 +24,8 @@ def test_points_and_exercises_follow_the_agreed_table():
         "sq_distances": (2, 1), "kmeans_loss": (1, 1), "min_form_loss": (1, 1),
         "assign": (1, 1), "update_means": (2, 1), "lloyd": (2, 2),
         "l1_distances": (1, 1), "assign_l1": (1, 1), "l1_loss": (1, 1), "update_medians": (2, 1), "kmedians": (2, 1),
-        "loss_gradient": (2, 1), "numerical_gradient": (1, 1), "gradient_descent": (2, 1),
-        "kmeans_plus_plus": (2, 1), "quantize": (2, 1),
+        "loss_gradient": (2, 1), "numerical_gradient": (1, 1), "gradient_descent": (2, 1), "minibatch_step": (2, 1),
+        "kmeans_plus_plus": (2, 1), "quantize": (2, 1), "silhouette_scores": (2, 1),
     }
     assert list(EXERCISES) == list(POINTS) == exercises.names()
     for name, exercise in EXERCISES.items():
