@@ -35,7 +35,8 @@ def one_hot(z, k):
     Returns
     -------
     Y : ndarray of shape (k, N), float64
-        ``Y[j, i] == 1`` iff ``z[i] == j``; every column sums to 1.
+        ``Y[j, i] == 1`` iff ``z[i] == j``; every column sums to 1. No labels give a
+        (k, 0) matrix.
 
     Raises
     ------
@@ -45,6 +46,8 @@ def one_hot(z, k):
         If ``z`` does not hold integers or ``k`` is not an integer.
     """
     k = check_int(k, "k", low=1)
+    if np.ndim(z) == 1 and np.size(z) == 0:
+        z = np.zeros(0, dtype=np.int64)  # NumPy reads [] as float; no labels at all is N = 0
     z = check_labels(z, k)
     return _one_hot(z, k)
 

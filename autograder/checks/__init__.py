@@ -31,7 +31,7 @@ import warnings
 import numpy as np
 
 from autograder import exercises
-from autograder.checks import applications, gradient, kmedians, labels, lloyd, loss
+from autograder.checks import applications, gradient, kmedians, labels, lloyd, loss, vectorised
 from autograder.checks.calls import bind_reference
 from autograder.checks.checker import TYPE, Checker
 from autograder.checks.diagnosis import diagnose
@@ -75,11 +75,18 @@ def run(checker, fn, *, hidden, secret, possible, rng=None):
                                len(cases), time.perf_counter() - t0, fingerprint(secret) if hidden else None)
         calls = checker.evaluate(fn, cases)
         items = checker.items(cases, calls)
-        fraction = checker.fraction(items)
+        # the vectorisation item scales the score (see autograder.checks.vectorised.judge)
+        loop_item, factor, loop_message, loop_mistake = vectorised.judge(checker, fn, items, possible)
+        fraction = checker.fraction(items) * factor
+        if loop_item is not None:
+            items.append(loop_item)
         score = round_score(fraction, possible)
         diagnosis, mistakes = [], []
         if any(not c.ok for c in calls) or fraction < 1:
             diagnosis, mistakes = diagnose(checker, fn, cases, calls)
+        if loop_message:
+            diagnosis.append(loop_message)
+            mistakes.append(loop_mistake)
     if any(c.seconds > checker.slow_call for c in calls):
         diagnosis.append("Your function is slow on these tiny inputs (over "
                          f"{checker.slow_call:g} s for one call): vectorise it with NumPy.")

@@ -32,6 +32,7 @@ COMMON_LABELS = {
     "integer": "integer input",
     "edge": "edge cases (k = 1, k = N, duplicate points)",
     "invalid": "rejects invalid input with ValueError",
+    "vectorised": "vectorised (no Python loop over the observations)",
 }
 
 
@@ -49,6 +50,13 @@ class Checker:
     labels = {}
     #: seconds; a student function slower than this on the tiny cases is reported
     slow_call = 2.0
+    #: share of the score for running without a Python loop over the observations (0: not
+    #: graded); measured on :meth:`probe_inputs` by :mod:`autograder.checks.vectorised`
+    vectorised_share = 0.0
+
+    def probe_inputs(self, n):  # pragma: no cover - only checkers with a vectorised_share
+        """The inputs, with ``n`` observations, on which vectorisation is measured."""
+        raise NotImplementedError
 
     def __init__(self):
         self._visible = None

@@ -14,7 +14,8 @@ lower, upper, middle and truncated middle all give the same assignments).
 Visible cases:
 
 l1_distances(X, M)     the hand case; d = 1; centroids on data points; k = 1; integer X;
-                       seeded random (3, 7, 4) and (5, 6, 2)
+                       seeded random (3, 7, 4) and (5, 6, 2); vectorised as sq_distances
+                       (a quarter of the score, :mod:`autograder.checks.vectorised`)
 assign_l1(X, M)        the hand case; a point nearer in L1 but not in L2; a tie
                        (X = [[0, 2, 1, 5, -2], [0, 0, 1, 4, 0]], M = [[1, -1, 1], [0, 0, 0]]);
                        a far centroid; k = 1; integer X and M; seeded random (3, 8, 4)

@@ -19,6 +19,9 @@ sq_distances(X, M)
     edge     centroids on data points with a duplicated point (d = 3, N = 4, k = 2); k = 1
     integer  integer X (d = 2, N = 6) with centroids at half-integers (k = 4)
     random   seeded: (d, N, k) = (3, 7, 4) and (5, 6, 2); coordinates near 1000 (2, 5, 3)
+    vectorised  a quarter of the score: the lines of the function's own code executed for
+             N = 200 and N = 800 observations (d = 3, k = 4) must not grow with N (a correct loop over
+             the observations scores 1.5 / 2 and 0.75 / 1; see autograder.checks.vectorised)
 kmeans_loss(X, Y, M)
     hand     the case above with labels [0, 1, 1, 2, 0] (not the nearest centroids): 101
     empty    labels [0, 0, 2, 2, 0] (cluster 1 empty)
@@ -38,6 +41,7 @@ import numpy as np
 from . import _data
 from .calls import Case
 from .checker import FunctionChecker
+from .vectorised import xm_inputs
 
 __all__ = ["SqDistances", "KmeansLoss", "MinFormLoss", "CHECKERS", "HAND_X", "HAND_M"]
 
@@ -91,6 +95,9 @@ def _xm_hidden(rng, groups=("hand", "ties", "empty", "edge", "integer", "random"
 class SqDistances(_XM):
     name = "sq_distances"
     kinds = "iuf"
+    # a Python loop over the observations costs a quarter of the score (0.5 of 2 visible points)
+    vectorised_share = 0.25
+    probe_inputs = staticmethod(xm_inputs)
     weights = {"type": 0.2, "hand": 0.25, "edge": 0.1, "integer": 0.1, "random": 0.25, "unchanged": 0.1}
     labels = {"edge": "centroids on data points, duplicate points, k = 1",
               "integer": "integer X with non-integer centroids"}

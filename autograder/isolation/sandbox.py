@@ -241,10 +241,15 @@ class Sandbox:
         remote.__name__ = remote.__qualname__ = name
         remote.__module__ = "__main__"  # it stands for the notebook's function, not ours
         remote.__doc__ = f"The submitted {name}, run in the clean room."
+        # how many lines of the notebook's code one call executes (autograder.checks.vectorised)
+        remote.count_lines = lambda *args, **kwargs: box.call(name, *args, count_lines=True, **kwargs)
         return remote
 
-    def call(self, name: str, *args, **kwargs):
-        """Call the student's function ``name``; raise what it raised, or a SandboxError."""
+    def call(self, name: str, *args, count_lines: bool = False, **kwargs):
+        """Call the student's function ``name``; raise what it raised, or a SandboxError.
+
+        With ``count_lines`` the value is the number of lines of the notebook's code the call executed.
+        """
         if self.dead is not None:
             raise StudentCrash(f"not run: {self.dead}")
         if self.proc is None:
@@ -257,7 +262,7 @@ class Sandbox:
                 wire_args.append(("__callback__", len(callbacks) - 1))
             else:
                 wire_args.append(arg)
-        self._send(("call", {"name": name, "args": wire_args, "kwargs": kwargs}))
+        self._send(("call", {"name": name, "args": wire_args, "kwargs": kwargs, "count_lines": count_lines}))
         reply = self._serve(time.monotonic() + self.limits.call_seconds, callbacks, what=f"{name}(...)")
         self._note(self.patched, name, reply.get("patched") or [])
         if reply.get("kind") == "error":

@@ -581,6 +581,31 @@ def _unwrap_args(channel, args):
     return out
 
 
+def _count_lines(fn, args, kwargs):
+    """Run ``fn``; return how many lines of the notebook's own code (its ``<cell ...>``) it executed."""
+    count = 0
+
+    def local(frame, event, arg):
+        nonlocal count
+        if event == "line":
+            count += 1
+        return local
+
+    def on_call(frame, event, arg):
+        nonlocal count
+        if frame.f_code.co_filename.startswith("<cell "):
+            count += 1
+            return local
+        return None
+
+    sys.settrace(on_call)
+    try:
+        fn(*args, **kwargs)
+    finally:
+        sys.settrace(None)
+    return count
+
+
 def serve(fd_in, fd_out):
     channel = _Channel(fd_in, fd_out)
     captured = _CappedText()
@@ -626,7 +651,10 @@ def serve(fd_in, fd_out):
         try:
             if fn is None or not callable(fn):
                 raise NameError(f"name {request['name']!r} is not defined by your solution cells")
-            value = fn(*args, **request["kwargs"])
+            if request.get("count_lines"):  # the grader measures vectorisation: the count is the value
+                value = _count_lines(fn, args, request["kwargs"])
+            else:
+                value = fn(*args, **request["kwargs"])
             reply = {"kind": "result", "value": value, "args_after": [
                 a if not callable(a) else None for a in args]}
         except BaseException as exc:

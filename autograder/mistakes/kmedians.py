@@ -73,6 +73,28 @@ MISTAKES = [
     ),
 ]
 
+MISTAKES += [
+    mistake(
+        "l1_distances.loop_over_observations",
+        """Your l1_distances is correct but loops over the observations in Python, so its work in
+        the interpreter grows with N. Form all the coordinate differences at once by broadcasting
+        to shape (d, k, N); a loop over the d features or the k centroids is fine.""",
+        # A different structure altogether, kept whole: a correct loop over the observations,
+        # which fails no case and loses only the vectorisation criterion.
+        """
+        import numpy as np
+
+
+        def l1_distances(X, M):
+            k, N = M.shape[1], X.shape[1]
+            D = np.zeros((k, N))
+            for i in range(N):
+                D[:, i] = np.abs(M - X[:, [i]]).sum(axis=0)
+            return D
+        """,
+    ),
+]
+
 # ------------------------------------------------------------------ assign_l1
 ASSIGN_L1 = baseline(
     """

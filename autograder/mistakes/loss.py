@@ -106,6 +106,29 @@ MISTAKES = [
     ),
 ]
 
+MISTAKES += [
+    mistake(
+        "sq_distances.loop_over_observations",
+        """Your sq_distances is correct but loops over the observations in Python, so its work in
+        the interpreter grows with N. Compute every difference at once with broadcasting, or the
+        expansion into norms and one matrix product (section 4); a loop over the k centroids is
+        fine.""",
+        # A different structure altogether, kept whole: a correct loop over the observations,
+        # which fails no case and loses only the vectorisation criterion.
+        """
+        import numpy as np
+
+
+        def sq_distances(X, M):
+            k, N = M.shape[1], X.shape[1]
+            D = np.zeros((k, N))
+            for i in range(N):
+                D[:, i] = ((M - X[:, [i]]) ** 2).sum(axis=0)
+            return D
+        """,
+    ),
+]
+
 # ------------------------------------------------------------------ kmeans_loss
 KMEANS_LOSS = baseline(
     """

@@ -1,6 +1,7 @@
 """Labels as vectors and one-hot matrices (kmeans_ref.labels)."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -15,6 +16,18 @@ def test_hand_computed_toy():
     np.testing.assert_array_equal(ref.labels_from_one_hot(Y), [0, 0, 1, 1])
     # Every observation replaced by its centroid: m_0 = (1, 1) twice, m_1 = (4, 2) twice.
     np.testing.assert_array_equal(ref.reconstruct([[1, 4], [1, 2]], Y), [[1, 1, 4, 4], [1, 1, 2, 2]])
+
+
+@pytest.mark.parametrize("z", [[], (), np.array([]), np.zeros(0, dtype=int)], ids=["list", "tuple", "float array", "int array"])
+def test_one_hot_of_no_labels_is_a_k_by_0_matrix(z):
+    Y = ref.one_hot(z, 3)
+    assert Y.shape == (3, 0) and Y.dtype == np.float64
+    assert ref.labels_from_one_hot(Y).shape == (0,)
+
+
+def test_one_hot_still_refuses_non_integer_labels():
+    with pytest.raises(TypeError, match="integer"):
+        ref.one_hot([0.0, 1.0], 2)
 
 
 def test_one_hot_allows_empty_clusters():
