@@ -226,13 +226,17 @@ WIDTH = 72
 
 # A line that shows code or data, not prose: an array row, "X =", a quoted source line.
 _CODE = re.compile(r"^([\[\(\{]|[-+]?\d|[A-Za-z_][\w.]* =( |$)|at line \d|line \d+ of )")
+# A quoted line of the student's source, "at line 4 of assign: return ...": cut to the
+# width (the line number says where the rest is).
+_SOURCE_QUOTE = re.compile(r"^(at )?line \d+ of \w+: ")
 
 
 def wrap_report(text, width=WIDTH):
     """``text`` with each prose line longer than ``width`` wrapped at spaces, keeping its indent.
 
     A continuation line is indented two more spaces than its line (so a bullet's lines
-    stay under it); words are never split, and lines of code or arrays are left whole.
+    stay under it); words are never split, and lines of code or arrays are left whole,
+    except a quoted source line ("at line 4 of assign: ..."), which is cut to ``width``.
 
     >>> print(wrap_report("    - an empty cluster gives NaN: use M_prev[:, j] there", width=30))
         - an empty cluster gives
@@ -245,6 +249,8 @@ def wrap_report(text, width=WIDTH):
     for line in text.splitlines():
         body = line.lstrip(" ")
         indent = line[:len(line) - len(body)]
+        if len(line) > width and _SOURCE_QUOTE.match(body):
+            line = line[:width - 4].rstrip() + " ..."
         if len(line) <= width or _CODE.match(body):
             out.append(line)
             continue
@@ -330,7 +336,8 @@ def _diagnosis_follows(result):
 def _after_cell(execution_result=None):
     import sys
 
-    pending, short = list(_PENDING), list(_RENDERED_SHORT)
+    pending = list(_PENDING)
+    short = [r for i, r in enumerate(_RENDERED_SHORT) if not any(r is q for q in _RENDERED_SHORT[:i])]
     _PENDING.clear()
     _RENDERED_SHORT.clear()
     shown = getattr(execution_result, "result", None)

@@ -127,8 +127,10 @@ def test_reports_wrap_prose_at_word_boundaries_and_leave_code_whole():
     # a bullet's continuation lines stay under it (the feedback reads bullets by their indent)
     bullet = wrap_report("    - " + "word " * 30, width=40).splitlines()
     assert bullet[0].startswith("    - ") and all(line.startswith("      ") for line in bullet[1:])
-    code = "      at line 21 of lloyd: losses.append(float(kmeans_loss(X, Y, M_previous_centroids)))"
-    assert wrap_report(code) == code
+    rows = "          [[0. , 1. , 2. , 3. , 4. , 5. , 6. , 7. , 8.5, 9. , 10. , 11. , 12. ],"
+    assert wrap_report(rows) == rows  # data is never cut
+    quote = "      at line 21 of lloyd: losses.append(float(kmeans_loss(X, Y, M_previous_centroids)))"
+    assert wrap_report(quote) == quote[:WIDTH - 4] + " ..."  # the line number says where the rest is
     assert wrap_report("      " + "x" * 100) == "      " + "x" * 100  # a token is never split
 
 

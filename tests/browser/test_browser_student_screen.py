@@ -7,8 +7,8 @@ cell and reads the page as the student sees it:
 
 - under ``update_means``'s test cell the diagnosis appears exactly once;
 - no word of what the check shows is split across two lines (each word's line boxes,
-  from ``Range.getClientRects()``, lie on one line), in a window narrow enough that the
-  text has to wrap;
+  from ``Range.getClientRects()``, lie on one line), in a window (640 px) narrow enough
+  that the text has to wrap;
 - ``lloyd``'s test cell (a correct lloyd that inherits the NaN) says to fix
   ``update_means`` first;
 - the Validate dialog shows the whole key sentence, with no horizontal scrolling in
@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 from conftest import REPO, open_page
 from labserver import JupyterLab
-from test_browser_lab import WAIT_KERNEL
+from test_browser_lab import SCROLL_TO_TEXT, WAIT_KERNEL
 
 LESSON = "03-lloyd"
 # update_means without the empty-cluster rule: 0 / 0 = NaN in an empty cluster's column.
@@ -206,12 +206,16 @@ def test_student_reads_each_diagnosis_once_whole_and_pointing_at_its_cause(brows
             assert "your lloyd calls your update_means" in shown and "fix update_means first" in shown, shown
             assert lloyd.evaluate(SPLIT_WORDS)["split"] == []
 
-            # Validate: the whole key sentence, no sideways scrolling.
+            # Validate (a wider window, as the dialog needs): the whole key sentence, no sideways
+            # scrolling.
+            page.set_viewport_size({"width": 1100, "height": 900})
             page.locator("jp-button.validate-button").click()
             message = page.locator("#validation-message")
             message.wait_for(timeout=120_000)
             timing.append(f"validated {time.perf_counter() - start:.1f} s")
             page.screenshot(path=artifacts / "3-validate.png")
+            message.evaluate(SCROLL_TO_TEXT, "calls your update_means")
+            page.screenshot(path=artifacts / "4-validate-lloyd.png")
             assert "validation-failed" in message.get_attribute("class").split()
             assert _flat(key) in _flat(message.inner_text()), message.inner_text()
             assert "fix update_means first" in _flat(message.inner_text())
