@@ -7,8 +7,10 @@ In a notebook's test cells::
     check("assign", assign, hidden=True)     # hidden cases: drawn from the course secret
 
 ``check`` returns a :class:`CheckResult` whose ``repr`` is the score (nbgrader reads it
-as the cell's partial credit) and whose HTML shows the diagnosis; a score of zero
-raises :class:`CheckFailed` with the diagnosis as its message.
+as the cell's partial credit) and whose HTML shows the checklist and the diagnosis; a
+score of zero raises :class:`CheckFailed` with the diagnosis as its message. Either
+way the student reads the diagnosis once: after a partial score shown as a cell's value
+it goes to stderr (where nbgrader's Validate reads it) instead of into the HTML.
 
 Programmatic use (the clean-room grader): ``run_check(name, fn, hidden=..., secret=...)``
 never raises for the student's faults.
@@ -54,9 +56,20 @@ def check(name, fn, *, hidden=False):
 
     Returns the :class:`CheckResult` (its ``repr`` is the score, read by nbgrader as
     partial credit); raises :class:`CheckFailed` with the diagnosis when the score is 0.
+    When ``fn`` fails and calls another exercise of its lesson that fails its own visible
+    checks (looked up where ``fn`` finds it, the notebook's namespace), the diagnosis
+    starts by saying to fix that one first (:mod:`autograder.checks.dependencies`).
     """
     __tracebackhide__ = True  # IPython and pytest hide this frame in tracebacks
     result = run_check(name, fn, hidden=hidden)
+    if not result.full_marks:
+        # A failure inherited from another exercise the function calls: say which to fix
+        # first, as the clean room does (the score stays what the checker gave).
+        from autograder.checks import dependencies
+
+        callees = dependencies.failing_callees(name, fn)
+        if callees:
+            result.diagnosis.insert(0, dependencies.note(name, callees))
     if result.score <= 0:
         _raise(CheckFailed(result))
     _results.note_partial_credit(result)

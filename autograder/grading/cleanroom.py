@@ -37,6 +37,7 @@ from pathlib import Path
 
 import kmeans_ref
 
+from autograder.checks import dependencies
 from autograder.integrity import flags as registry
 from autograder.integrity import scan as integrity
 from autograder.course import kit_checkout
@@ -278,16 +279,6 @@ def _start_without_fatal_cells(box: Sandbox, report: CleanRoomReport) -> None:
     raise RuntimeError("the clean room could not start")
 
 
-def _calls(source: str, names) -> list:
-    """Which of ``names`` the source refers to (never raises on broken code)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-    return [name for name in names if name in used]
-
-
 def _note_dependencies(report: CleanRoomReport, submitted: dict, exercises: list) -> None:
     """Say so when a failing exercise calls another of the student's failing exercises.
 
@@ -296,12 +287,10 @@ def _note_dependencies(report: CleanRoomReport, submitted: dict, exercises: list
     """
     failing = {s.exercise for s in report.scores.values() if s.score < s.possible}
     for name in exercises:
-        others = [e for e in _calls(submitted.get(name, ""), exercises) if e != name and e in failing]
+        others = [e for e in dependencies.referenced(submitted.get(name, ""), exercises) if e != name and e in failing]
         if name not in failing or not others:
             continue
-        listed = " and ".join(others)
-        note = (f"Note: your {name} calls your {listed}, which also fails its checks; "
-                f"fix {listed} first and this exercise may pass as well.")
+        note = dependencies.note(name, others)
         for score in report.scores.values():
             if score.exercise == name and score.score < score.possible:
                 score.diagnosis = f"{score.diagnosis}\n{note}" if score.diagnosis else note

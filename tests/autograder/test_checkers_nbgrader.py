@@ -66,10 +66,14 @@ def test_partial_credit_is_graded_and_explained(notebook):
     kinds = [o.output_type for o in cell.outputs]
     assert kinds == ["execute_result", "stream"]  # the score first, then the diagnosis on stderr
     assert cell.outputs[0]["data"]["text/plain"] == "0.5"
-    assert "max(z) + 1 rows instead of k" in cell.outputs[0]["data"]["text/html"]
+    html = cell.outputs[0]["data"]["text/html"]
+    assert "raises ValueError for labels outside 0..k-1" in html  # the checklist...
+    assert "max(z) + 1 rows instead of k" not in html  # ...but the diagnosis only once, on stderr
     note = cell.outputs[1]
     assert note.name == "stderr" and note.text.startswith("Partial credit: one_hot: 0.5 / 1 points")
-    assert "max(z) + 1 rows instead of k" in note.text
+    assert note.text.count("max(z) + 1 rows instead of k") == 1
+    assert "passed:" not in note.text  # the criteria are in the checklist above it
+    assert max(len(line) for line in note.text.splitlines()) <= 72  # fits Validate's box
     hidden = nb.cells[3]
     assert determine_grade(hidden)[0] < 1.0 and "max(z) + 1 rows" in _outputs(hidden, "stream", "stderr")[0].text
 
@@ -84,6 +88,7 @@ def test_zero_raises_a_short_self_contained_error(notebook):
     assert "not implemented yet" in text
     assert "run_check" not in text and "_framework" not in text  # the checker's frames stay hidden
     assert len(text.splitlines()) < 20
+    assert max(len(line) for line in error.evalue.splitlines()) <= 72  # fits Validate's box
 
 
 def test_full_marks_and_silence(notebook):
@@ -103,3 +108,30 @@ def test_validate_shows_the_diagnosis_of_partial_and_failed_cells(notebook):
                            '### BEGIN HIDDEN TESTS\ncheck("one_hot", one_hot, hidden=True)\n### END HIDDEN TESTS'}
     assert "max(z) + 1 rows instead of k" in failed['check("one_hot", one_hot)']
     assert "not implemented yet" in failed['check("assign", assign)']
+
+
+def test_a_person_at_the_notebook_reads_the_diagnosis_once_in_the_html():
+    """A frontend a person uses (its execute requests allow input) gets the whole diagnosis as
+    HTML and no stderr box; the score it reads is the same."""
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        setup = "import numpy as np\nfrom autograder import check\n" + K_FROM_LABELS
+        assert kc.execute_interactive(setup, allow_stdin=True, timeout=60)["content"]["status"] == "ok"
+        runs = {}
+        for person in (True, False):
+            outputs = []
+            kc.execute_interactive('check("one_hot", one_hot)', allow_stdin=person, timeout=60,
+                                   output_hook=lambda msg: outputs.append(msg))
+            runs[person] = [(m["msg_type"], m["content"]) for m in outputs
+                            if m["msg_type"] in ("execute_result", "stream", "display_data", "error")]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    (kind, result), = runs[True]
+    assert kind == "execute_result" and result["data"]["text/plain"] == "0.5"
+    assert result["data"]["text/html"].count("max(z) + 1 rows instead of k") == 1
+    assert "word-break:normal" in result["data"]["text/html"]  # not the frontend's break-all
+    assert [kind for kind, _ in runs[False]] == ["execute_result", "stream"]  # Validate's run
+    assert runs[False][0][1]["data"]["text/plain"] == "0.5"
