@@ -70,14 +70,21 @@ def prepare_for_release(course: Course, student: str, lesson: str) -> Path:
 
 
 def prepare_all(course: Course, lessons: list | None = None) -> list:
-    """:func:`prepare_for_release` for every feedback folder (of ``lessons``); returns the folders."""
+    """:func:`prepare_for_release` for every feedback folder (of ``lessons``); returns the folders.
+
+    A page about a submission that has no notebook at all (it failed before grading: the
+    page says why) has no submission time to key it by; it is left for the LMS route.
+    """
     done = []
     if not course.feedback.is_dir():
         return done
     for folder in sorted(course.feedback.glob("*/*")):
         student, lesson = folder.parent.name, folder.name
         if folder.is_dir() and (lessons is None or lesson in lessons) and any(folder.glob("*.html")):
-            done.append(prepare_for_release(course, student, lesson))
+            try:
+                done.append(prepare_for_release(course, student, lesson))
+            except CourseError:
+                continue
     return done
 
 
