@@ -16,7 +16,7 @@ c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db")
 
-# The six lessons, in teaching order (autograder.config.Lessons).
+# The seven lessons, in teaching order (autograder.config.Lessons).
 c.Lessons.lessons = [
     "01-labels",
     "02-loss",
@@ -24,6 +24,7 @@ c.Lessons.lessons = [
     "04-kmedians",
     "05-gradient-descent",
     "06-applications",
+    "07-soft-clustering",
 ]
 
 # Per-cell timeout: this is the setting that wins over ExecutePreprocessor.timeout.

@@ -85,6 +85,9 @@ EXERCISES = (
     Exercise("kmeans_plus_plus", "06-applications", "kmeans_plus_plus(X, k, rng)", (2, 1)),
     Exercise("quantize", "06-applications", "quantize(image, k, rng)", (2, 1)),
     Exercise("silhouette_scores", "06-applications", "silhouette_scores(X, z)", (2, 1)),
+    Exercise("soft_assign", "07-soft-clustering", "soft_assign(X, M, beta)", (2, 1)),
+    Exercise("soft_update", "07-soft-clustering", "soft_update(X, R)", (1, 1)),
+    Exercise("em_isotropic", "07-soft-clustering", "em_isotropic(X, M0, n_iter)", (2, 2)),
 )
 
 _BY_NAME = {exercise.name: exercise for exercise in EXERCISES}

@@ -21,7 +21,7 @@ How one check runs (:func:`run`):
 Modules: ``calls`` (cases and safe calls), ``compare`` (output normalisation and
 comparison), ``checker`` (the checker base classes and scoring), ``diagnosis``, and one
 checker module per lesson (``labels``, ``loss``, ``lloyd``, ``kmedians``, ``gradient``,
-``applications``), whose ``CHECKERS`` may come from modules of one exercise each
+``applications``, ``soft``), whose ``CHECKERS`` may come from modules of one exercise each
 (``minibatch``; ``quantize``, ``silhouette``).
 """
 
@@ -31,7 +31,7 @@ import warnings
 import numpy as np
 
 from autograder import exercises
-from autograder.checks import applications, gradient, kmedians, labels, lloyd, loss, vectorised
+from autograder.checks import applications, gradient, kmedians, labels, lloyd, loss, soft, vectorised
 from autograder.checks.calls import bind_reference
 from autograder.checks.checker import TYPE, Checker
 from autograder.checks.diagnosis import diagnose
@@ -39,7 +39,8 @@ from autograder.checks.results import CheckItem, CheckResult, round_score
 
 __all__ = ["checker", "run", "Checker"]
 
-_CHECKERS = {c.name: c for module in (labels, loss, lloyd, kmedians, gradient, applications)
+_CHECKERS = {c.name: c for module in (labels, loss, lloyd, kmedians, gradient, applications,
+                                               soft)
              for c in module.CHECKERS}
 if list(_CHECKERS) != exercises.names():  # pragma: no cover - caught by the tests at once
     raise ImportError(f"the lesson modules' checkers {list(_CHECKERS)} do not match the exercise registry "

@@ -145,9 +145,11 @@ def mistake(id, message, source):
 
 def _load():
     from . import applications, gradient, kmedians, labels, lloyd, loss
+    from . import soft
 
     catalogue = {}
-    for module in (labels, loss, lloyd, kmedians, gradient, applications):
+    for module in (labels, loss, lloyd, kmedians, gradient, applications,
+                   soft):
         BASELINES.update(module.BASELINES)
         for m in module.MISTAKES:
             if m.id in catalogue:

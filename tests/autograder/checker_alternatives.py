@@ -219,6 +219,60 @@ def silhouette_scores(X, z):
     return np.where(own, (b - a) / np.maximum(a, b), 0.0)
 
 
+# --- 07-soft-clustering -----------------------------------------------------------------------
+def soft_assign(X, M, beta):
+    # log-sum-exp written out: log R = -beta D - logsumexp(-beta D), column by column
+    if not beta > 0:
+        raise ValueError("beta must be positive")
+    A = -beta * sq_distances(X, M)
+    top = A.max(axis=0)
+    log_total = top + np.log(np.exp(A - top).sum(axis=0))
+    return np.exp(A - log_total)
+
+
+def soft_update(X, R):
+    R = np.asarray(R, dtype=float)
+    M = np.empty((X.shape[0], R.shape[0]))
+    for j, weights in enumerate(R):
+        if not weights.any():
+            raise ValueError(f"cluster {j} has no responsibility at all")
+        M[:, j] = np.average(X, axis=1, weights=weights)
+    return M
+
+
+def em_isotropic(X, M0, n_iter):
+    # works with log-responsibilities and one component at a time
+    X = np.asarray(X, dtype=float)
+    d, N = X.shape
+    k = M0.shape[1]
+    M = np.array(M0, dtype=float)
+    floor = 1e-6 * np.mean((X - X.mean(axis=1, keepdims=True)) ** 2)
+    D = np.stack([((X - M[:, [j]]) ** 2).sum(axis=0) for j in range(k)])
+    var = np.full(k, max(float(np.mean(D.min(axis=0))) / d, floor))
+    w = np.ones(k) / k
+
+    def e_step():
+        with np.errstate(divide="ignore"):
+            log_p = np.log(w)[:, None] - d / 2 * np.log(2 * np.pi * var)[:, None] - D / (2 * var[:, None])
+        top = log_p.max(axis=0)
+        log_norm = top + np.log(np.exp(log_p - top).sum(axis=0))
+        return np.exp(log_p - log_norm), float(log_norm.sum())
+
+    R, ll = e_step()
+    history = [ll]
+    for _ in range(n_iter):
+        n = R.sum(axis=1)
+        w = n / N
+        for j in range(k):
+            if n[j] > 0:
+                M[:, j] = (X * R[j]).sum(axis=1) / n[j]
+                var[j] = max(float((R[j] * ((X - M[:, [j]]) ** 2).sum(axis=0)).sum()) / (d * n[j]), floor)
+        D = np.stack([((X - M[:, [j]]) ** 2).sum(axis=0) for j in range(k)])
+        R, ll = e_step()
+        history.append(ll)
+    return M, var.copy(), w, history
+
+
 ALTERNATIVES = {
     name: fn for name, fn in globals().items()
     if callable(fn) and not name.startswith("_") and fn.__module__ == __name__

@@ -102,8 +102,9 @@ def test_a_full_copy_says_why_it_is_not_an_edit(m):
 
 def _lesson_modules():
     from autograder.mistakes import applications, gradient, kmedians, labels, lloyd, loss
+    from autograder.mistakes import soft
 
-    return [labels, loss, lloyd, kmedians, gradient, applications]
+    return [labels, loss, lloyd, kmedians, gradient, applications, soft]
 
 
 def test_an_edit_that_empties_a_loop_says_what_it_stands_for():

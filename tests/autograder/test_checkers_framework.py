@@ -26,6 +26,7 @@ def test_points_and_exercises_follow_the_agreed_table():
         "l1_distances": (1, 1), "assign_l1": (1, 1), "l1_loss": (1, 1), "update_medians": (2, 1), "kmedians": (2, 1),
         "loss_gradient": (2, 1), "numerical_gradient": (1, 1), "gradient_descent": (2, 1), "minibatch_step": (2, 1),
         "kmeans_plus_plus": (2, 1), "quantize": (2, 1), "silhouette_scores": (2, 1),
+        "soft_assign": (2, 1), "soft_update": (1, 1), "em_isotropic": (2, 2),
     }
     assert list(EXERCISES) == list(POINTS) == exercises.names()
     for name, exercise in EXERCISES.items():
@@ -38,7 +39,8 @@ def test_points_and_exercises_follow_the_agreed_table():
 # --------------------------------------------------------------------------- the registry
 def test_registry_finds_checker_reference_points_and_mistakes_of_every_exercise():
     assert exercises.names() and exercises.lessons() == [
-        "01-labels", "02-loss", "03-lloyd", "04-kmedians", "05-gradient-descent", "06-applications"]
+        "01-labels", "02-loss", "03-lloyd", "04-kmedians", "05-gradient-descent", "06-applications",
+        "07-soft-clustering"]
     for exercise in exercises.EXERCISES:
         assert exercise.checker.name == exercise.name
         assert isinstance(exercise.checker, checks.Checker)

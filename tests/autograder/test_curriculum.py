@@ -4,8 +4,8 @@ For every exercise whose lesson exists: the document lists it under its lesson w
 signature and points; ``kmeans_ref`` has a function of that name and signature; the lesson's
 instructor notebook calls ``check("name", name)`` in a visible test cell and in a hidden one, worth
 the registry's points in their nbgrader metadata, and calls ``check`` for nothing else. Planned
-exercises have a reference in ``kmeans_ref`` with
-the documented signature, and no checker or points yet.
+exercises are not allowed: every exercise of the
+document is in a lesson and graded.
 """
 
 import inspect
@@ -57,32 +57,9 @@ def test_the_document_lists_exactly_the_registry_in_course_order():
     assert list(listed) == exercises.names()
     for exercise in exercises.EXERCISES:
         assert listed[exercise.name] == (exercise.lesson, exercise.signature, exercise.points), exercise.name
-    assert planned, "the planned exercises are missing from docs/curriculum.md"
-    assert not planned & set(listed)
-
-
-def test_planned_exercises_are_not_graded_yet_and_their_references_keep_the_contract():
-    # A planned exercise's reference may land before its lesson; its checker and points may not.
-    _, planned = contract()
-    assert {"soft_assign", "soft_update", "em_isotropic"} <= planned
-    for name in sorted(planned):
-        with pytest.raises(ValueError):
-            exercises.get(name)
-        assert hasattr(kmeans_ref, name), f"{name} has no reference in kmeans_ref"
-        assert f"{name}{inspect.signature(getattr(kmeans_ref, name))}" == planned_signatures()[name]
-
-
-def planned_signatures():
-    """{name: signature as written in docs/curriculum.md} of the planned exercises."""
-    signatures, lesson = {}, None
-    for line in DOC.read_text(encoding="utf-8").splitlines():
-        if line.startswith("### "):
-            lesson = _LESSON.match(line)
-            continue
-        match = _ENTRY.match(line)
-        if match and (match["planned"] or lesson is None):
-            signatures[match["name"]] = f"{match['name']}({match['params']})"
-    return signatures
+    # every exercise of the document is graded: an entry outside a lesson's section, or marked
+    # planned, would be a contract nobody checks
+    assert not planned, f"docs/curriculum.md lists exercises outside a lesson: {sorted(planned)}"
 
 
 def test_every_lesson_of_the_registry_exists():

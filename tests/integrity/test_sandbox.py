@@ -186,7 +186,8 @@ def _lesson_of(exercise):
 
 
 @pytest.mark.parametrize("lesson", ["01-labels", "02-loss", "03-lloyd", "04-kmedians",
-                                    "05-gradient-descent", "06-applications"])
+                                    "05-gradient-descent", "06-applications",
+                                    "07-soft-clustering"])
 def test_through_the_sandbox_every_catalogue_mistake_scores_and_reads_as_in_process(lesson):
     """The clean room changes where code runs, never the verdict: same score, same diagnosis."""
     from autograder import mistakes, run_check

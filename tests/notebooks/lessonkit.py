@@ -13,6 +13,7 @@ LESSONS = [
     "04-kmedians",
     "05-gradient-descent",
     "06-applications",
+    "07-soft-clustering",
 ]
 BIN = Path(sys.executable).parent
 
