@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _producer_codes() -> dict:
-    """code -> files, for every literal code passed to ``flag(...)``/``Flag(...)`` or listed in worker's table.
+    """code -> files, for every literal code passed to ``flag(...)``/``Flag(...)`` or listed in logflags.CHANGE_FLAGS (the nbgrader log's cell changes).
 
     Read from the source (AST), so a producer that is never run by a test is still checked.
     """
@@ -41,7 +41,7 @@ def _producer_codes() -> dict:
                         literal = [v for k, v in zip(arg.keys, arg.values) if isinstance(k, ast.Constant)
                                    and k.value == "code" and isinstance(v, ast.Constant)]
                         assert not literal, f"{path}:{node.lineno}: build the flag with flags.flag(...)"
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "_CHANGE_FLAGS" for t in node.targets):
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "CHANGE_FLAGS" for t in node.targets):
                 codes += [row.elts[1].value for row in node.value.elts]
             if isinstance(node, ast.Dict) and any(isinstance(v, ast.Constant) and str(v.value).startswith("cleanroom_")
                                                   for v in node.values):
