@@ -56,3 +56,9 @@ c.HTMLExporter.preprocessors = ["autograder.safehtml.EscapeStudentNames"]
 # c.Grading.submission_timeout = 600.0   # wall-clock seconds per submission
 # c.Grading.kernel_memory = 2 * 1024**3  # resident bytes a student's kernel may use
 # c.CleanRoom.cpu_seconds = 300          # CPU seconds of the clean room's process
+
+# Late submissions (nbgrader's AssignLatePenalties, once per notebook; autograder.lms.deadlines.LatePenalty):
+# c.AssignLatePenalties.plugin_class = "autograder.lms.deadlines.LatePenalty"
+# c.LatePenalty.kind = "per_hour"        # "none", "fixed" (c.LatePenalty.fixed_points) or "per_hour"
+# c.LatePenalty.points_per_hour = 0.5
+# c.LatePenalty.max_fraction = 0.5       # never more than half the notebook's score

@@ -4,7 +4,8 @@
 
     kmeans-course release   [LESSON ...]                     -> autograder.authoring.release.main
     kmeans-course collect   DOWNLOAD [--assignment ID]       -> autograder.lms.collect.main
-    kmeans-course autograde [ASSIGNMENT ...] [--workers N] [--force]   -> autograder.grading.autograde.main
+    kmeans-course autograde [ASSIGNMENT ...] [--workers N] [--force] [--student S ...]
+                                                             -> autograder.grading.autograde.main
     kmeans-course report    [ASSIGNMENT ...]                 -> autograder.reporting.main
     kmeans-course demo      [--students N] [--lessons ...]   -> autograder.authoring.demo.main
     kmeans-course slides    [LESSON ...]                     -> autograder.present.slides.main
@@ -76,6 +77,8 @@ def _autograde(sub):
                    help="grading processes (default: c.Grading.workers, else one per core)")
     p.add_argument("--force", "-f", action="store_true", help="regrade everything, even unchanged submissions")
     p.add_argument("--retry-failed", action="store_true", help="regrade submissions that failed before")
+    p.add_argument("--student", action="append", default=None, metavar="STUDENT", dest="students",
+                   help="regrade only this student's submissions (forced, even if unchanged); repeat for more")
     p.add_argument("--cell-timeout", type=int, default=None,
                    help="seconds per cell (default: c.Execute.timeout from nbgrader_config.py)")
     p.add_argument("--submission-timeout", type=float, default=None,
@@ -100,7 +103,7 @@ def _autograde(sub):
                    submission_timeout=a.submission_timeout, kernel_memory=a.kernel_memory,
                    post_grade=None if a.no_clean_room else a.post_grade,
                    clean_room=False if a.no_clean_room else None, dev_secret=a.dev_secret,
-                   config=a.settings, progress=not a.no_progress, quiet=a.quiet)
+                   config=a.settings, progress=not a.no_progress, quiet=a.quiet, students=a.students)
     return run
 
 

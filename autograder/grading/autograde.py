@@ -38,6 +38,12 @@ Example (from the course root)::
     kmeans-course autograde                       # every assignment with submissions
     kmeans-course autograde 02-loss --workers 4
     kmeans-course autograde --force               # regrade everything
+    kmeans-course autograde 03-lloyd --student canvas-12345   # regrade one student's submission
+
+After a batch that graded anything again, every auto score it changed (and every late
+penalty) is printed, student, lesson, exercise (cell), old -> new; the ledger keeps them
+per record (``changes``, with the batch id) for the class report's "Changed by the last
+regrade" section.
 """
 from __future__ import annotations
 
@@ -193,6 +199,21 @@ class BatchSummary:
     records: list = field(default_factory=list)
 
     @property
+    def changes(self) -> list:
+        """(student, assignment, notebook, cell, old, new) of every score this batch changed."""
+        return [(r["student"], r["assignment"], c["notebook"], c["cell"], c["old"], c["new"])
+                for r in self.records for c in r.get("changes", [])]
+
+    def changes_text(self) -> str:
+        """The changed scores, a line each, as the terminal shows them after a regrade."""
+        from autograder.reporting.changes import change_line
+
+        lines = [change_line(*c) for c in self.changes]
+        if not lines:
+            return "the regrade changed no score" if any(r.get("regraded") for r in self.records) else ""
+        return f"{len(lines)} score(s) changed:\n" + "\n".join("  " + line for line in lines)
+
+    @property
     def peak_worker_rss_mb(self) -> float:
         return max((r.get("peak_rss_mb", 0.0) for r in self.records), default=0.0)
 
@@ -217,15 +238,19 @@ class BatchSummary:
 
 
 def run_tasks(course: Course, tasks: list, structure: dict, *, workers: int, settings: GradingSettings,
-              progress: Progress, on_record=None) -> BatchSummary:
-    """Grade ``tasks`` on ``workers`` processes; merge each result as it arrives."""
+              progress: Progress, on_record=None, config=None, batch: str = "") -> BatchSummary:
+    """Grade ``tasks`` on ``workers`` processes; merge each result as it arrives.
+
+    ``config``: the course's nbgrader config (its late-penalty plugin, for overridden
+    scores); ``batch``: the id the ledger records carry.
+    """
     summary = BatchSummary(workers=workers)
     if not tasks:
         return summary
     ctx = multiprocessing.get_context("spawn")
     ledger = Ledger(course.state / LEDGER_NAME)
     previous = ledger.latest()
-    merger = Merger(course.db_url, course.course_id, ledger)
+    merger = Merger(course.db_url, course.course_id, ledger, config=config, batch=batch)
     pending = list(reversed(tasks))  # pop() from the end keeps the planned order
     limit = float(settings.submission_timeout or 0)
     slots = [_Slot(ctx, i, str(course.root), structure, settings) for i in range(workers)]
@@ -328,7 +353,8 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
          force: bool = False, retry_failed: bool = False, cell_timeout: int | None = None,
          submission_timeout: float | None = None, post_grade=None, clean_room: bool | None = None,
          output_cap_bytes: int | None = None, kernel_memory: int | None = None, dev_secret: bool | None = None,
-         config=None, progress: bool = True, quiet: bool = False) -> BatchSummary:
+         config=None, progress: bool = True, quiet: bool = False, students: list[str] | None = None
+         ) -> BatchSummary:
     """Autograde the submissions of ``assignments`` (default: all) that need it.
 
     Every setting left None comes from ``config`` (the command line's ``--Grading.*``), then
@@ -341,6 +367,8 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
     workers : number of grading processes; default the number of cores.
     force : regrade everything, even unchanged submissions.
     retry_failed : regrade submissions that failed before, even if unchanged.
+    students : only these students' submissions, every one regraded (forced); nobody else's
+        gradebook rows or ledger lines are touched.
     cell_timeout : seconds per cell (default: nbgrader's ``c.Execute.timeout``).
     submission_timeout : wall-clock seconds per submission (0: no bound; default 600).
     post_grade : a hook ``f(autograded_path, SubmissionInfo) -> PostGradeResult | None``
@@ -369,7 +397,10 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
     options = Grading(config=merged)
     if not (options.dev_secret if dev_secret is None else dev_secret):
         require_secret()
-    the_plan = plan(course, assignments, force=force, retry_failed=retry_failed)
+    from autograder.lms.deadlines import late_plugin
+
+    late_plugin(merged)  # a broken late policy stops the batch here, not in every late notebook
+    the_plan = plan(course, assignments, force=force, retry_failed=retry_failed, students=students)
     cores = available_cores()
     n = max(1, min(int(workers or options.workers or cores), len(the_plan.tasks) or 1))
     if post_grade is not None and not isinstance(post_grade, str):
@@ -385,7 +416,9 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
         print(f"{len(the_plan.tasks)} submission(s) to grade, {len(the_plan.skipped)} unchanged"
               f" (skipped), {n} worker(s)", file=sys.stderr)
     bar = Progress(len(the_plan.tasks), enabled=progress and not quiet)
-    summary = run_tasks(course, the_plan.tasks, the_plan.structure, workers=n, settings=settings, progress=bar)
+    batch = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    summary = run_tasks(course, the_plan.tasks, the_plan.structure, workers=n, settings=settings, progress=bar,
+                        config=merged, batch=batch)
     summary.skipped = len(the_plan.skipped)
     summary.seconds = time.monotonic() - start
     if not quiet:
@@ -393,6 +426,9 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
         failed = [r for r in summary.records if r["status"] == "failed"]
         for rec in failed:
             print(f"  FAILED {rec['key']}: {rec['reason']}", file=sys.stderr)
+        changed = summary.changes_text()
+        if changed:
+            print(changed, file=sys.stderr)
     return summary
 
 

@@ -13,6 +13,18 @@ looking like a 0: its auto scores are cleared (None), every cell is marked as ne
 manual grading, and the submitted notebook is flagged, so formgrader shows it as
 "needs grading"; the reason is in the ledger and in ``grades.csv``.
 
+The late penalty is nbgrader's, computed in the worker by ``AssignLatePenalties`` with
+the course's plugin (``autograder.lms.deadlines``), once per notebook. When the
+post-grading step overrides a notebook's scores, the penalty is asked again of the same
+plugin for the score that now counts (as nbgrader would have, had it scored the notebook
+so), so an override neither erases the penalty nor leaves one computed on another score.
+
+Every merge also records what it changed: per grade cell whose auto score differs from
+the one the gradebook held before (and the late penalty, per notebook), old and new, in
+the ledger record's ``changes`` (empty when the submission is graded for the first
+time). ``batch`` names the run that wrote the record, so the class report can list the
+changes of the last one.
+
 The ledger (``autograded/.kmeans-course/ledger.jsonl``) is an append-only log, one
 JSON record per merged submission, written after the gradebook commit: killing the
 grader loses nothing already recorded, and a re-run skips what the ledger and the
@@ -88,21 +100,39 @@ def final_scores(result: Result) -> dict:
     return out
 
 
-def merge_result(gb, result: Result, *, unflag: bool = False) -> None:
+def _score(x):
+    return None if x is None else float(x)
+
+
+def merge_result(gb, result: Result, *, unflag: bool = False, late_step=None) -> dict:
     """Write one submission's outcome into the course gradebook ``gb`` (one transaction).
 
     ``unflag``: the submission was flagged by an earlier failed grading of ours; a
     successful grading lifts that flag (a flag set by a human stays otherwise).
+    ``late_step``: nbgrader's ``AssignLatePenalties`` configured for the course
+    (``autograder.lms.deadlines.late_plugin``), to recompute the penalty of a notebook whose
+    scores were overridden; None keeps nbgrader's penalty as it is.
+
+    Returns ``{"late_penalty": {notebook: points or None}, "seconds_late": s,
+    "changes": [{"notebook", "cell", "old", "new"}], "had_scores": bool}``; ``cell`` is a
+    grade id, or ``"late penalty"`` for the notebook's penalty.
     """
+    from autograder.lms.deadlines import notebook_penalty
+
     gb.update_or_create_student(result.student)
     if result.timestamp:
         submission = gb.update_or_create_submission(result.assignment, result.student, timestamp=result.timestamp)
     else:
         submission = gb.update_or_create_submission(result.assignment, result.student)
+    seconds_late = float(submission.total_seconds_late or 0.0)
+    out = {"late_penalty": {}, "seconds_late": seconds_late, "changes": [], "had_scores": False}
     for snb in submission.notebooks:
         graded = result.notebooks.get(snb.name)  # None: nbgrader did not grade this notebook
         overrides = result.overrides.get(snb.name, {})
+        old_penalty = _score(snb.late_submission_penalty)
         for grade in snb.grades:
+            old = _score(grade.auto_score)
+            out["had_scores"] |= old is not None
             name = grade.cell.name
             if name in overrides:
                 auto = overrides[name]
@@ -113,22 +143,39 @@ def merge_result(gb, result: Result, *, unflag: bool = False) -> None:
             grade.auto_score = auto
             # nbgrader's SaveAutoGrades policy: a human's score or no auto score needs a human.
             grade.needs_manual_grade = grade.manual_score is not None or auto is None
+            if old != _score(auto):
+                out["changes"].append({"notebook": snb.name, "cell": name, "old": old, "new": _score(auto)})
         if graded is not None:
             for comment in snb.comments:
                 if comment.cell.name in graded["comments"]:
                     comment.auto_comment = graded["comments"][comment.cell.name]
-            snb.late_submission_penalty = graded["late_penalty"]
+            penalty = graded["late_penalty"]
+            if overrides and late_step is not None:
+                # the score that counts is the override's: ask the plugin again, as nbgrader would
+                score = sum(float((g.manual_score if g.manual_score is not None else g.auto_score) or 0.0)
+                            for g in snb.grades)  # nbgrader's SubmittedNotebook.score
+                penalty = notebook_penalty(late_step, result.student, score, seconds_late)
+            snb.late_submission_penalty = penalty
         else:
             snb.late_submission_penalty = None
+        out["late_penalty"][snb.name] = _score(snb.late_submission_penalty)
+        if old_penalty != out["late_penalty"][snb.name]:
+            out["changes"].append({"notebook": snb.name, "cell": "late penalty", "old": old_penalty,
+                                   "new": out["late_penalty"][snb.name]})
         if result.status == "failed":
             snb.flagged = True
         elif unflag:
             snb.flagged = False
     gb.db.commit()
+    return out
 
 
-def ledger_record(result: Result) -> dict:
-    """The ledger's view of a result: status, reason, flags, final and in-kernel scores."""
+def ledger_record(result: Result, merged: dict | None = None, *, batch: str = "") -> dict:
+    """The ledger's view of a result: status, reason, flags, final and in-kernel scores.
+
+    ``merged``: what :func:`merge_result` returned (late penalties as stored, seconds late,
+    changes); ``batch``: the id of the run that merged it.
+    """
     record = {
         "key": result.key,
         "student": result.student,
@@ -148,6 +195,13 @@ def ledger_record(result: Result) -> dict:
         "log": result.log,
         "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+    if merged is not None:
+        record["late_penalty"] = {name: p for name, p in merged["late_penalty"].items() if name in result.notebooks}
+        record["seconds_late"] = merged["seconds_late"]
+        record["regraded"] = bool(merged["had_scores"])  # it had scores before: a regrade, not a first grading
+        record["changes"] = merged["changes"] if merged["had_scores"] else []
+    if batch:
+        record["batch"] = batch
     if result.diagnoses:
         record["diagnoses"] = result.diagnoses
     if result.overrides:
@@ -159,11 +213,16 @@ def ledger_record(result: Result) -> dict:
 class Merger:
     """The one writer of a batch: gradebook transaction first, then the ledger line."""
 
-    def __init__(self, db_url: str, course_id: str, ledger: Ledger):
+    def __init__(self, db_url: str, course_id: str, ledger: Ledger, *, config=None, batch: str = ""):
+        """``config``: the course's nbgrader config (for its late-penalty plugin); ``batch``: the run's id."""
         from nbgrader.api import Gradebook
 
+        from autograder.lms.deadlines import late_plugin
+
+        self.late_step = late_plugin(config) if config is not None else None
         self.gb = Gradebook(db_url, course_id)
         self.ledger = ledger
+        self.batch = batch
 
     def merge(self, result: Result, *, previous: dict | None = None) -> dict:
         import warnings
@@ -172,8 +231,9 @@ class Merger:
         with warnings.catch_warnings():
             # nbgrader's add_submission trips SQLAlchemy's autoflush warnings (harmless, noisy)
             warnings.simplefilter("ignore")
-            merge_result(self.gb, result, unflag=unflag)
-        record = ledger_record(result)
+            merged = merge_result(self.gb, result, unflag=unflag, late_step=self.late_step)
+        merged["had_scores"] |= bool(previous)  # a regrade, even of one that failed before
+        record = ledger_record(result, merged, batch=self.batch)
         self.ledger.append(record)
         return record
 

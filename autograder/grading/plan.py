@@ -3,7 +3,9 @@
 A submission is graded again only when its content hash (the submitted files plus the
 assignment as recorded in the gradebook) differs from the ledger's, or its autograded
 notebook or gradebook entry is gone, or with ``force``. A submission that failed to
-grade is not retried for the same content unless ``retry_failed``.
+grade is not retried for the same content unless ``retry_failed``. ``students`` limits a
+batch to those students' submissions, all of them graded again (a targeted regrade);
+nobody else's is looked at.
 """
 from __future__ import annotations
 
@@ -51,8 +53,12 @@ class Plan:
     alembic_version: str = ""
 
 
-def plan(course: Course, assignments=None, *, force=False, retry_failed=False) -> Plan:
-    """Which submissions to grade: everything missing or changed (all of them with ``force``)."""
+def plan(course: Course, assignments=None, *, force=False, retry_failed=False, students=None) -> Plan:
+    """Which submissions to grade: everything missing or changed (all of them with ``force``).
+
+    ``students``: only these students' submissions (of ``assignments``), every one graded
+    again. A student with no submission of them is an error.
+    """
     from nbgrader.api import Assignment, Gradebook, SubmittedAssignment
 
     course.require_gradebook()
@@ -80,12 +86,17 @@ def plan(course: Course, assignments=None, *, force=False, retry_failed=False) -
     latest = Ledger(course.state / LEDGER_NAME).latest()
 
     tasks, skipped = [], []
+    if students:
+        _check_students(course, students, wanted)
+        force = True
     if not course.submitted.is_dir():
         return Plan(tasks, skipped, structure, version)
     for student_dir in sorted(course.submitted.iterdir()):
         if not student_dir.is_dir() or student_dir.name.startswith("."):
             continue
         student = student_dir.name
+        if students and student not in students:
+            continue
         for assignment in wanted:
             sub_dir = student_dir / assignment
             if not sub_dir.is_dir():
@@ -103,3 +114,16 @@ def plan(course: Course, assignments=None, *, force=False, retry_failed=False) -
                     continue
             tasks.append(task)
     return Plan(tasks, skipped, structure, version)
+
+
+def _check_students(course: Course, students, assignments) -> None:
+    """Every student named has a submission of at least one of ``assignments``; else a clear error."""
+    missing = [s for s in students
+               if not any((course.submitted / s / a).is_dir() for a in assignments)]
+    if missing:
+        present = sorted(p.name for p in course.submitted.iterdir()
+                         if p.is_dir() and not p.name.startswith(".")) if course.submitted.is_dir() else []
+        raise CourseError(
+            f"no submission of {', '.join(assignments)} under {course.submitted} for: {', '.join(missing)}"
+            f" (students with submissions: {', '.join(present[:8]) or 'none'}{' ...' if len(present) > 8 else ''});"
+            " check the student id, or collect the submission first")

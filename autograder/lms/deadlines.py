@@ -12,15 +12,33 @@
   nbgrader's own ``Gradebook.grant_extension``; nbgrader's ``total_seconds_late``
   counts from due date + extension. :func:`seconds_late` is that number.
 
+- A late submission's penalty is nbgrader's: its ``AssignLatePenalties`` step (run by
+  ``nbgrader autograde`` and by every grading worker of ``kmeans-course autograde``) asks
+  the plugin named by ``c.AssignLatePenalties.plugin_class`` for each notebook's penalty
+  and stores it as ``SubmittedNotebook.late_submission_penalty``: once per notebook, not per
+  cell. :class:`LatePenalty` is the kit's plugin (none, a fixed penalty, or points per
+  hour late, capped at a share of the notebook's score); any ``LateSubmissionPlugin``
+  subclass the course names works too.
+
 Example (from the course root)::
 
     kmeans-course duedate 01-labels "2026-12-01 23:59 Europe/Berlin"
     kmeans-course extend canvas-12345 01-labels --hours 48
+
+and in nbgrader_config.py::
+
+    c.AssignLatePenalties.plugin_class = "autograder.lms.deadlines.LatePenalty"
+    c.LatePenalty.kind = "per_hour"
+    c.LatePenalty.points_per_hour = 0.5
+    c.LatePenalty.max_fraction = 0.5
 """
 from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
+
+from nbgrader.plugins import LateSubmissionPlugin
+from traitlets import Enum, Float
 
 from autograder.course import Course, CourseError
 
@@ -148,6 +166,89 @@ def seconds_late(gradebook, student: str, lesson: str) -> float:
         return float(gradebook.find_submission(lesson, student).total_seconds_late)
     except MissingEntry:
         return 0.0
+
+
+class LatePenalty(LateSubmissionPlugin):
+    """The kit's late policy, an nbgrader ``LateSubmissionPlugin``: none, fixed, or per hour late.
+
+    nbgrader calls :meth:`late_submission_penalty` once per late notebook with the
+    notebook's score and the submission's seconds late (extension included), and clamps
+    the answer to 0..score itself.
+
+    >>> from traitlets.config import Config
+    >>> c = Config(); c.LatePenalty.kind = "per_hour"; c.LatePenalty.points_per_hour = 0.5
+    >>> LatePenalty(config=c).late_submission_penalty("ann", 5.0, 3.2 * 3600)
+    1.6
+    >>> c.LatePenalty.max_fraction = 0.1
+    >>> LatePenalty(config=c).late_submission_penalty("ann", 5.0, 3.2 * 3600)
+    0.5
+    """
+
+    kind = Enum(("none", "fixed", "per_hour"), default_value="none",
+                help="'none': no penalty; 'fixed': fixed_points for any late notebook; "
+                     "'per_hour': points_per_hour for every hour late (fractions of an hour count pro rata)."
+                ).tag(config=True)
+    fixed_points = Float(0.0, help="Points taken from a late notebook when kind = 'fixed'.").tag(config=True)
+    points_per_hour = Float(0.0, help="Points taken per hour late when kind = 'per_hour'.").tag(config=True)
+    max_fraction = Float(1.0, help="The penalty never exceeds this share of the notebook's score (0..1)."
+                         ).tag(config=True)
+
+    def late_submission_penalty(self, student_id: str, score: float, total_seconds_late: float):
+        """Points to subtract from a notebook ``total_seconds_late`` seconds late (None: no penalty)."""
+        if self.kind == "none" or not total_seconds_late or total_seconds_late <= 0:
+            return None
+        if self.kind == "fixed":
+            points = self.fixed_points
+        else:
+            points = self.points_per_hour * total_seconds_late / 3600.0
+        cap = max(0.0, min(1.0, self.max_fraction)) * max(0.0, float(score or 0.0))
+        return round(min(points, cap), 6)
+
+
+def late_plugin(config):
+    """The late-penalty plugin ``config`` names (``c.AssignLatePenalties.plugin_class``), ready to call.
+
+    Raises CourseError when the class cannot be imported or a setting of it is invalid, so
+    a batch stops before grading rather than failing every late notebook.
+    """
+    from nbgrader.preprocessors import AssignLatePenalties
+    from traitlets import TraitError
+
+    try:
+        step = AssignLatePenalties(config=config)
+        step.init_plugin()
+    except (TraitError, ImportError, ValueError) as exc:
+        raise CourseError(f"the late-penalty settings in nbgrader_config.py are not valid: {exc}. "
+                          "Name a LateSubmissionPlugin, e.g. c.AssignLatePenalties.plugin_class = "
+                          "\"autograder.lms.deadlines.LatePenalty\" with c.LatePenalty.kind one of "
+                          "none, fixed, per_hour") from None
+    return step
+
+
+def notebook_penalty(step, student: str, score: float, total_seconds_late: float):
+    """What nbgrader's ``AssignLatePenalties`` stores for one notebook with ``score`` points.
+
+    The same calls in the same order: None when not late or the plugin gives none, else
+    the plugin's answer clamped to 0..score (nbgrader's ``_check_late_penalty``).
+    """
+    if not total_seconds_late or total_seconds_late <= 0:
+        return None
+    penalty = step.plugin_inst.late_submission_penalty(student, score, total_seconds_late)
+    if penalty is None:
+        return None
+    return 0 if penalty < 0 else min(penalty, score)
+
+
+def describe_late(seconds: float, penalty: float) -> str:
+    """How a late submission is described to students and TAs.
+
+    >>> describe_late(3.2 * 3600, 1.6)
+    'submitted 3.2 h late: -1.6 points'
+    >>> describe_late(90, 0)
+    'submitted 0.0 h late: no penalty'
+    """
+    hours = f"submitted {seconds / 3600:.1f} h late"
+    return f"{hours}: -{penalty:g} points" if penalty else f"{hours}: no penalty"
 
 
 def main_duedate(*, root=".", lesson: str, when: str | None, quiet: bool = False):

@@ -1,8 +1,9 @@
 """``reports/class_report.html``: one self-contained page about the whole class.
 
 Score distribution per assignment, pass rate per exercise, the most frequent diagnosed
-mistakes, the submissions that failed to grade (with why), integrity flags with their
-cells and a legend from the flag registry, and similar submissions with evidence.
+mistakes, the submissions that failed to grade (with why), late submissions with their
+penalty, the scores changed by the last regrade (from the ledger), integrity flags with
+their cells and a legend from the flag registry, and similar submissions with evidence.
 Figures are embedded PNGs; the page is ``templates/class_report.html``.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from autograder.reporting.render import render
 def class_statistics(results: ClassResults) -> dict:
     """Numbers behind the class report (also handy in tests)."""
     stats = {"assignments": {}, "exercises": [], "mistakes": Counter(), "mistake_examples": {},
-             "failed": [], "flags": []}
+             "failed": [], "flags": [], "late": []}
     for a in results.assignments:
         outs = [results.outcome(s, a) for s in results.students]
         graded = [o for o in outs if o.status == "graded"]
@@ -52,6 +53,9 @@ def class_statistics(results: ClassResults) -> dict:
         for o in outs:
             if o.status == "failed":
                 stats["failed"].append((o.student, a, o.reason))
+            if o.seconds_late > 0:
+                stats["late"].append((o.student, a, o.seconds_late / 3600.0,
+                                      o.late_penalty if o.status == "graded" else None))
     return stats
 
 

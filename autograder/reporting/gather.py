@@ -4,6 +4,11 @@
 :class:`SubmissionOutcome` (graded / failed and why / missing, the scores that count:
 nbgrader's auto scores, post-grading overrides, manual grades, late penalties; the
 flags; per grade cell a :class:`CellOutcome` with what its outputs diagnose).
+
+The late penalty is nbgrader's ``SubmittedNotebook.late_submission_penalty``, taken ONCE
+per notebook (summed over the assignment's notebooks, as nbgrader's
+``SubmittedAssignment.late_submission_penalty`` does), never once per grade cell; the
+seconds late are nbgrader's ``total_seconds_late`` (extension included).
 """
 from __future__ import annotations
 
@@ -47,10 +52,18 @@ class SubmissionOutcome:
     score: float | None = None
     max_score: float = 0.0
     late_penalty: float = 0.0
+    seconds_late: float = 0.0  # nbgrader's total_seconds_late (after due date + extension)
     cells: list = field(default_factory=list)
     solutions: dict = field(default_factory=dict)  # exercise -> the student's code
     flags: list = field(default_factory=list)
     needs_manual: bool = False
+
+    @property
+    def late_text(self) -> str:
+        """``submitted 3.2 h late: -1.6 points``, or "" when on time."""
+        from autograder.lms.deadlines import describe_late
+
+        return describe_late(self.seconds_late, self.late_penalty) if self.seconds_late > 0 else ""
 
     @property
     def auto_fraction(self):
@@ -85,6 +98,7 @@ class ClassResults:
     students: list  # ids, sorted
     outcomes: dict  # (student, assignment) -> SubmissionOutcome
     max_scores: dict  # assignment -> max points
+    last_batch: object = None  # autograder.reporting.changes.BatchChanges of the last batch in the ledger
 
     def outcome(self, student: str, assignment: str) -> SubmissionOutcome:
         return self.outcomes.get((student, assignment)) or SubmissionOutcome(student, assignment, "missing")
@@ -121,6 +135,18 @@ def _read_notebook(path: Path) -> dict | None:
         return None
 
 
+def _late_rows(gb) -> tuple[dict, dict]:
+    """Per (student, assignment): the late penalty (each notebook's once) and nbgrader's seconds late."""
+    from nbgrader.api import SubmittedAssignment
+
+    penalties, seconds = {}, {}
+    for sub in gb.db.query(SubmittedAssignment):
+        key = (sub.student_id, sub.assignment.name)
+        penalties[key] = sum(float(nb.late_submission_penalty or 0.0) for nb in sub.notebooks)
+        seconds[key] = float(sub.total_seconds_late or 0.0)
+    return penalties, seconds
+
+
 def _grade_rows(gb) -> list:
     """(student, assignment, notebook, cell, score, auto, manual, max, late penalty) of every grade."""
     from nbgrader.api import (Assignment, Grade, GradeCell, Notebook, SubmittedAssignment, SubmittedNotebook,
@@ -146,7 +172,10 @@ def gather(course: Course, assignments: list | None = None) -> ClassResults:
 
     from autograder.grading.gradebook import export_structure
 
-    ledger = Ledger(course.state / LEDGER_NAME).latest()
+    from autograder.reporting.changes import last_batch_changes
+
+    log = Ledger(course.state / LEDGER_NAME)
+    ledger = log.latest()
     course.require_gradebook()
     with Gradebook(course.db_url, course.course_id) as gb:
         known = sorted(a.name for a in gb.assignments)
@@ -154,6 +183,7 @@ def gather(course: Course, assignments: list | None = None) -> ClassResults:
         structure = export_structure(gb, wanted)
         students = {s.id for s in gb.students}
         rows = _grade_rows(gb)
+        late, seconds_late = _late_rows(gb)
 
     exercises, max_scores, cell_order = {}, {}, {}
     for a in wanted:
@@ -169,12 +199,10 @@ def gather(course: Course, assignments: list | None = None) -> ClassResults:
         max_scores[a] = sum(ex_points.values())
 
     by_submission = defaultdict(dict)
-    late = {}
-    for student, a, nb, cell, score, auto, manual, max_score, penalty in rows:
+    for student, a, nb, cell, score, auto, manual, max_score, _penalty in rows:
         if a not in wanted:
             continue
         by_submission[(student, a)][(nb, cell)] = (score, auto, manual, max_score)
-        late[(student, a)] = late.get((student, a), 0.0) + (penalty or 0.0)
 
     # submissions: in the ledger, in the gradebook, or waiting in submitted/
     keys = set(by_submission)
@@ -196,7 +224,9 @@ def gather(course: Course, assignments: list | None = None) -> ClassResults:
         outcomes[(student, a)] = _outcome(course, student, a, ledger.get(f"{student}/{a}"),
                                           by_submission.get((student, a), {}), cell_order[a],
                                           late.get((student, a), 0.0), index)
-    return ClassResults(course.course_id, wanted, exercises, sorted(students), outcomes, max_scores)
+        outcomes[(student, a)].seconds_late = seconds_late.get((student, a), 0.0)
+    return ClassResults(course.course_id, wanted, exercises, sorted(students), outcomes, max_scores,
+                        last_batch=last_batch_changes(log.records(), wanted))
 
 
 def _outcome(course, student, assignment, record, grades, order, late_penalty, index) -> SubmissionOutcome:

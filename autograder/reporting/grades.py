@@ -1,6 +1,8 @@
 """``reports/grades.csv``: a row per student, per assignment its score, status and exercises.
 
 A failed or missing assignment has an EMPTY score, never 0, and its status says why.
+After the assignments' columns, per assignment its late penalty (points taken, once per
+notebook, already subtracted from the score) and nbgrader's seconds late.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ def write_grades_csv(results: ClassResults, path: Path) -> Path:
     header = ["student_id", "total", "max_total", "status"]
     for a in results.assignments:
         header += [a, f"{a} status"] + [f"{a}:{ex}" for ex, _ in results.exercises[a]]
+    for a in results.assignments:
+        header += [f"{a} late penalty", f"{a} seconds late"]
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -37,6 +41,10 @@ def write_grades_csv(results: ClassResults, path: Path) -> Path:
                     problems.append(f"{a} {status_text(o)}")
                 row += [_num(o.score) if o.status == "graded" else "", status_text(o)]
                 row += [_num(o.exercise_score(ex)) if o.status == "graded" else "" for ex, _ in results.exercises[a]]
+            for a in results.assignments:
+                o = results.outcome(student, a)
+                row += [_num(o.late_penalty) if o.status == "graded" else "",
+                        f"{o.seconds_late:.0f}" if o.status != "missing" or o.seconds_late else ""]
             overall = "graded" if not problems else "; ".join(problems)
             max_total = sum(results.max_scores.values())
             writer.writerow([student, _num(total), _num(max_total), overall] + row)
