@@ -71,7 +71,7 @@ def test_collected_time_reaches_nbgrader_and_an_extension_counts(fresh_course, t
                     nbformat.writes(nb))
     collect.collect(z, course)
     deadlines.set_duedate(course, "01-toy", "2026-09-15 00:00 UTC")
-    summary = autograde.main(root=fresh_course, workers=1, progress=False, quiet=True)
+    summary = autograde.main(root=fresh_course, dev_secret=True, workers=1, progress=False, quiet=True)
     assert summary.graded == 1, summary.summary()
     with gradebook(course) as gb:
         sub = gb.find_submission("01-toy", "canvas-777")
