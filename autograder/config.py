@@ -48,6 +48,11 @@ class Grading(Configurable):
     cell_timeout = Int(help="Seconds one cell may run before nbgrader stops it. Default: nbgrader's "
                             "c.Execute.timeout from nbgrader_config.py (else nbgrader's own default, 30)."
                        ).tag(config=True)
+    timeout_grace = Float(3.0, help="Seconds a kernel has to stop once a cell that ran past the cell timeout "
+                                    "was interrupted; past it the kernel is killed (SIGINT ignored, a loop in "
+                                    "C code). Either way the notebook's remaining cells are not run: a looping "
+                                    "function costs one cell timeout plus this grace, not one per cell calling it."
+                          ).tag(config=True)
     submission_timeout = Float(600.0, help="Wall-clock seconds for one submission (every notebook, "
                                            "kernel start and post-grading step); 0: no limit."
                                ).tag(config=True)
@@ -190,6 +195,7 @@ class GradingSettings:
     clean_room_limits: Limits
     alembic_version: str = ""  # the course gradebook's schema version (stamped on scratch gradebooks)
     kit: tuple = ()  # the package folders of the kit the parent runs: the workers must run the same
+    timeout_grace: float = 3.0  # seconds an interrupted kernel has to stop before it is killed
 
     @property
     def clean_room(self) -> bool:
@@ -213,4 +219,4 @@ def grading_settings(config: Config, *, state_dir: str, kernel_threads: int, ale
         kernel_threads=autograde.kernel_threads or kernel_threads, kernel_file_size=autograde.kernel_file_size,
         output_cap=autograde.output_cap, post_grade=autograde.hook(), jail_kernels=autograde.jail_kernels,
         spare_kernel=autograde.spare_kernel, clean_room_limits=CleanRoom(config=config).limits(),
-        alembic_version=alembic_version, kit=tuple(str(p) for p in kit))
+        alembic_version=alembic_version, kit=tuple(str(p) for p in kit), timeout_grace=autograde.timeout_grace)

@@ -14,6 +14,7 @@ import os
 import time
 import traceback
 import warnings
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -158,12 +159,29 @@ def quiet(sink):
         yield sink
 
 
+# Functions that were interrupted or ran out of time, with what stopped them: a checker
+# never calls them again (each case would cost one more time limit).
+_STOPPED = weakref.WeakKeyDictionary()
+
+
+def _stops(exc) -> bool:
+    """Whether ``exc`` ends every further call of the function: an interrupt (the cell
+    timeout), or a clean-room call that timed out or died (``SandboxError.stops_function``)."""
+    return isinstance(exc, KeyboardInterrupt) or bool(getattr(exc, "stops_function", False))
+
+
 def call_safely(fn, args, kwargs):
     """Run ``fn`` on private copies; return (raw output or None, Call, the copies after the call).
 
     Prints are captured, warnings and floating-point errors silenced, exceptions kept.
+    A function once interrupted or timed out is not called again: every later case
+    gets the same error at once.
     """
     call = Call()
+    stopped = _stopped_by(fn)
+    if stopped is not None:
+        call.error, call.raw_type = stopped, "NoneType"
+        return None, call
     given = [fresh(a) for a in args]
     given_kw = {k: fresh(v) for k, v in kwargs.items()}
     before = [a.copy() if isinstance(a, np.ndarray) else None for a in given]
@@ -177,6 +195,11 @@ def call_safely(fn, args, kwargs):
     except (Exception, SystemExit) as exc:  # student faults; KeyboardInterrupt propagates
         call.error = exc
         call.error_where = _where(exc)
+        if _stops(exc):
+            _remember_stopped(fn, exc)
+    except KeyboardInterrupt as exc:
+        _remember_stopped(fn, exc)
+        raise
     call.seconds = time.perf_counter() - t0
     call.printed = bool(sink.getvalue())
     mutated = []
@@ -189,6 +212,20 @@ def call_safely(fn, args, kwargs):
     call.mutated = tuple(mutated)
     call.raw_type = type(out).__name__
     return out, call
+
+
+def _stopped_by(fn):
+    try:
+        return _STOPPED.get(fn)
+    except TypeError:  # not weakly referenceable or not hashable: never remembered
+        return None
+
+
+def _remember_stopped(fn, exc) -> None:
+    try:
+        _STOPPED[fn] = exc
+    except TypeError:
+        pass
 
 
 def _same_array(a, b):

@@ -10,7 +10,13 @@ order, same ``determine_grade``); the subclass only
   kept (trimmed), because ``determine_grade`` reads them: grades are unchanged by the cap;
 - measures the time spent starting kernels and executing cells (:class:`ExecutionStats`);
 - starts kernels with the worker's kernel manager (jail, kit first on the import path)
-  and takes the worker's spare kernel when one is ready.
+  and takes the worker's spare kernel when one is ready;
+- ends a notebook at its first cell that runs past the cell timeout
+  (:class:`CellRanTooLong`): the kernel is interrupted, killed when it has not stopped
+  within ``grace`` seconds (SIGINT ignored, a loop in C code, a handler that carries
+  on), and no further cell runs. nbgrader's own handling would interrupt the kernel and
+  go on with the next cell, so a looping function called by ten cells (its tests, the
+  lesson's demos) cost ten timeouts; now it costs one, plus the grace.
 """
 from __future__ import annotations
 
@@ -36,16 +42,52 @@ class ExecutionStats:
     def reset(self):
         self.execute = 0.0
         self.kernel = 0.0
+        self.timed_out = ""  # why the notebook's run was ended at a cell timeout ("" when it was not)
+
+
+class CellRanTooLong(RuntimeError):
+    """A cell ran past the cell timeout: the notebook's run ends here (the message says which exercise)."""
+
+
+def exercise_of_cell(cell) -> str:
+    """The exercise a cell belongs to or calls, or ''.
+
+    A test cell's grade_id (``test_lloyd``, ``test_lloyd_hidden``) or a solution cell's
+    (``lloyd``) names it; any other cell (a lesson's demo) names the first exercise it calls.
+
+    >>> exercise_of_cell({"metadata": {"nbgrader": {"grade_id": "test_lloyd_hidden"}}, "source": ""})
+    'lloyd'
+    >>> exercise_of_cell({"metadata": {}, "source": "M, Y, losses = lloyd(X, M0)"})
+    'lloyd'
+    """
+    import ast
+
+    from autograder import exercises
+
+    known = exercises.names()
+    grade_id = str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
+    name = grade_id.removeprefix("test_").removesuffix("_hidden")
+    if name in known:
+        return name
+    source = cell.get("source", "")
+    try:
+        tree = ast.parse("".join(source) if isinstance(source, list) else source)
+    except SyntaxError:
+        return ""
+    called = [node.func.id for node in ast.walk(tree)
+              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)]
+    return next((name for name in called if name in known), "")
 
 
 
 def make_batch_execute(*, stats: ExecutionStats, manager_class=None, spare=None,
-                       output_cap: int = OUTPUT_CAP_BYTES):
+                       output_cap: int = OUTPUT_CAP_BYTES, grace: float = 3.0):
     """nbgrader's ``Execute``, capped and timed, for one worker.
 
-    ``stats``: where the times go; ``manager_class``: the kernel manager of every kernel
-    (``autograder.isolation.kernels.kernel_manager_class``); ``spare``: a
-    ``SpareKernel`` or None; ``output_cap``: bytes of output kept per cell.
+    ``stats``: where the times go (and why a run was ended at a timeout); ``manager_class``:
+    the kernel manager of every kernel (``autograder.isolation.kernels.kernel_manager_class``);
+    ``spare``: a ``SpareKernel`` or None; ``output_cap``: bytes of output kept per cell;
+    ``grace``: seconds an interrupted kernel has to stop before it is killed.
     """
     from nbformat.v4 import new_output
     from nbgrader.preprocessors import Execute
@@ -108,6 +150,7 @@ def make_batch_execute(*, stats: ExecutionStats, manager_class=None, spare=None,
 
         def preprocess_cell(self, cell, resources, index):
             start = time.perf_counter()
+            self._current_index = index
             if self._chdir_to is not None:
                 # a spare kernel: move it to the notebook's folder, silently
                 target, self._chdir_to = self._chdir_to, None
@@ -118,6 +161,48 @@ def make_batch_execute(*, stats: ExecutionStats, manager_class=None, spare=None,
                 return super().preprocess_cell(cell, resources, index)
             finally:
                 stats.execute += time.perf_counter() - start
+
+        async def _async_handle_timeout(self, timeout, cell=None):
+            """A cell ran past ``timeout``: interrupt, kill after the grace, and end the notebook.
+
+            nbclient would interrupt and carry on with the next cell; here no cell runs after
+            this one in this kernel (dead, or poisoned by whatever state the loop left), so a
+            looping function costs one timeout however many cells call it.
+            """
+            from jupyter_core.utils import ensure_async
+
+            name = exercise_of_cell(cell or {})
+            what = name or f"cell {getattr(self, '_current_index', '?')}"
+            self.log.error("Timeout waiting for execute reply (%ss) in %s; interrupting the kernel", timeout, what)
+            stopped = False
+            with contextlib.suppress(Exception):
+                await ensure_async(self.km.interrupt_kernel())
+                stopped = await self._reply_within(grace)
+            if not stopped:
+                self.log.error("The kernel did not stop within %ss of the interrupt; killing it", grace)
+                with contextlib.suppress(Exception):
+                    await ensure_async(self.km.shutdown_kernel(now=True))
+            how = ("the kernel was interrupted" if stopped else
+                   f"the kernel did not stop within {grace:g} s of the interrupt and was killed")
+            stats.timed_out = (f"{what}: ran past the {timeout} s cell timeout; {how}, "
+                               "and the cells after it were not run")
+            raise CellRanTooLong(stats.timed_out)
+
+        async def _reply_within(self, seconds: float) -> bool:
+            """Whether the kernel answers the running cell (an execute reply) within ``seconds``."""
+            from queue import Empty
+
+            from jupyter_core.utils import ensure_async
+
+            deadline = time.monotonic() + seconds
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=left))
+                except Empty:
+                    return False
+                if msg.get("msg_type") == "execute_reply":
+                    return True
+            return False
 
         def output(self, outs, msg, display_id, cell_index):
             out = super().output(outs, msg, display_id, cell_index)

@@ -104,7 +104,8 @@ class Worker:
         self.stats = ExecutionStats()
         self.spare_kernel = SpareKernel(self.kernel_home, self.manager_class) if settings.spare_kernel else None
         self.BatchExecute = make_batch_execute(stats=self.stats, manager_class=self.manager_class,
-                                               spare=self.spare_kernel, output_cap=settings.output_cap)
+                                               spare=self.spare_kernel, output_cap=settings.output_cap,
+                                               grace=settings.timeout_grace)
         self.setup = SetupCheck(self.kernel_home / "setup-check", self.manager_class, jail=self.jail,
                                 config=self.course.config, timeout=settings.cell_timeout)
         self.spare = None  # how to start a submission's kernel early: (kernel name, arguments)
@@ -266,10 +267,16 @@ class Worker:
             except Exception:  # nbgrader raised past its own handler: record it, go on
                 self.log.error(traceback.format_exc())
                 reason = "failed"
+        # the kernel is gone: what it left running (a forked loop) stops now, not after the clean room
+        stray = stop_orphans()
+        if stray:
+            self.log.warning("stopped %d process(es) the notebook's kernel left running", stray)
         log_text = buffer.getvalue()
         if reason:
             if watchdog.fired:
                 reason = watchdog.reason()
+            elif self.stats.timed_out:  # e.g. "lloyd: ran past the 60 s cell timeout; ..."
+                reason = self.stats.timed_out
             else:
                 reason = failure_reason(log_text)
         released, submitted = {}, {}

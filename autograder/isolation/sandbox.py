@@ -53,7 +53,14 @@ class Limits:
 
 
 class SandboxError(Exception):
-    """The student's process did not answer: it timed out, crashed or broke the protocol."""
+    """The student's process did not answer: it timed out, crashed or broke the protocol.
+
+    The process is killed (``Sandbox.dead`` says why) and every later call of it fails at
+    once, so a checker never calls a function that timed out again
+    (``autograder.checks.calls.call_safely`` reads ``stops_function``).
+    """
+
+    stops_function = True
 
 
 class StudentTimeout(SandboxError):
