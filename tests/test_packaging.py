@@ -26,7 +26,7 @@ DEV_ONLY = {"pytest", "pytest-xdist", "hypothesis", "scikit-learn", "threadpoolc
 # conda-forge names: nbconvert without its pandoc and TeX extras; bleach with the CSS sanitizer
 CONDA_NAMES = {"nbconvert": "nbconvert-core", "bleach": "bleach-with-css"}
 # Import names that differ from the distribution names.
-DISTRIBUTION_OF = {"sklearn": "scikit-learn", "yaml": "pyyaml"}
+DISTRIBUTION_OF = {"sklearn": "scikit-learn", "yaml": "pyyaml", "dateutil": "python-dateutil"}
 
 
 def requirements(group: str) -> dict[str, Requirement]:
