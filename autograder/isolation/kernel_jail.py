@@ -141,7 +141,7 @@ def apply(write, *, scratch=None, memory=None, file_size=None, read=None, hide=(
     if file_size:
         _set_limit(resource.RLIMIT_FSIZE, int(file_size))
     if processes:
-        _set_limit(resource.RLIMIT_NPROC, process_limit(int(processes)))
+        _set_limit(resource.RLIMIT_NPROC, process_limit(int(processes), before_exec=True))
     readable = None if read is None else list(read) + system_paths(hide=hide)
     isolation = landlock(folders, readable=readable, net=False, bind_ports=bind_ports, scoped=True,
                     special_files=False, label=f"{len(folders)} folder(s)",

@@ -222,19 +222,21 @@ def proc_pids() -> list:
         return []
 
 
-def process_limit(more: int) -> int:
+def process_limit(more: int, *, before_exec: bool = False) -> int:
     """An RLIMIT_NPROC that lets this user start ``more`` processes or threads beyond those running now.
 
     The limit counts every process and thread of the user, so it is set relative to the
     present count: a fork bomb stops after ``more`` (the superuser is not bound by it).
+    ``before_exec``: this process is about to exec another program, which starts with one
+    thread, so its own helper threads (BLAS's, for one) are not counted as present.
     """
-    uid, count = os.getuid(), 0
+    uid, count, me = os.getuid(), 0, os.getpid()
     for pid in proc_pids():
         try:
             with open(f"/proc/{pid}/status") as fh:
                 fields = dict(line.split(":", 1) for line in fh if ":" in line)
             if int(fields["Uid"].split()[0]) == uid:
-                count += int(fields.get("Threads", "1"))
+                count += 1 if before_exec and pid == me else int(fields.get("Threads", "1"))
         except (OSError, ValueError, KeyError, IndexError):
             continue
     return count + more

@@ -12,6 +12,7 @@ gradebook, the other students' files, ``solutions/`` and the grading process sur
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import sqlite3
 import subprocess
@@ -262,7 +263,23 @@ attempt("udp6", lambda: socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).close(
                                      "unix": "DENIED", "udp": "DENIED", "udp6": "DENIED"}
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="the superuser is not bound by RLIMIT_NPROC")
+def _unprivileged(cmd: list, folder: Path) -> list:
+    """``cmd`` run as the unprivileged user ``nobody`` when the tests run as root (CI does).
+
+    The superuser is not bound by RLIMIT_NPROC, so the limit is tested as another user.
+    That user keeps only the right to read and search every folder (the interpreter may
+    live under /root), never CAP_SYS_RESOURCE or CAP_SYS_ADMIN, which would lift the limit.
+    """
+    if os.geteuid() != 0:
+        return cmd
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is needed to drop to an unprivileged user"
+    os.chown(folder, 65534, 65534)
+    caps = "+dac_read_search,+dac_override"
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+            f"--inh-caps={caps}", f"--ambient-caps={caps}", *cmd]
+
+
 def test_launcher_bounds_the_processes_a_command_may_start(tmp_path):
     code = """
 import threading, time
@@ -275,9 +292,15 @@ except RuntimeError:
     pass
 print("started", started)
 """
-    proc = jail(["--scratch", str(tmp_path / "s"), "--processes", "20"], code)
+    folder = tmp_path / "nobody"
+    folder.mkdir()
+    cmd = [sys.executable, "-m", "autograder.isolation.kernel_jail", "--scratch", str(folder / "s"),
+           "--processes", "20", "--", sys.executable, "-c", PROBE + code + "\nprint('uid', os.getuid())"]
+    proc = subprocess.run(_unprivileged(cmd, folder), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert 0 < int(outcomes(proc.stdout)["started"]) <= 20
+    seen = outcomes(proc.stdout)
+    assert int(seen["uid"]) != 0
+    assert 0 < int(seen["started"]) <= 20
 
 
 @needs_landlock
