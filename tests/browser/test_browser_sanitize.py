@@ -25,6 +25,8 @@ from conftest import REPO, open_page
 from labserver import JupyterLab
 from nbformat.v4 import new_output
 
+from autograder.present.slides import STATIC
+
 sys.path.insert(0, str(REPO / "tests" / "grading"))
 import minicourse as mc  # noqa: E402
 from gradingkit import run_stock_autograde  # noqa: E402
@@ -81,7 +83,7 @@ LAST_NAME = "<script>window.__pwned_name_last = 1</script>Lory"
 
 FLAGS_JS = "() => Object.keys(window).filter(k => k.startsWith('__pwned_')).map(k => k.slice(8)).sort()"
 MATHJAX_CDN = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/"
-MATHJAX_LOCAL = REPO / "autograder" / "static" / "mathjax"
+MATHJAX_LOCAL = STATIC / "mathjax"  # the vendored copy the slides and site use
 
 
 def hostile_notebook(root: Path):
