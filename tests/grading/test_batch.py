@@ -181,7 +181,10 @@ def test_interrupted_batch_keeps_what_it_recorded_and_a_rerun_completes(released
     log = root / "autograded" / ".kmeans-course" / "ledger.jsonl"
     cmd = [str(Path(sys.executable).parent / "kmeans-course"), "--root", str(root),
            "autograde", "--workers", "1", "--no-progress", "--dev-secret"]
-    proc = subprocess.Popen(cmd, env=nbgrader_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # An xdist worker ignores SIGINT, and a Python started with SIGINT ignored never turns it into
+    # KeyboardInterrupt: give the grader the default disposition a terminal gives it.
+    proc = subprocess.Popen(cmd, env=nbgrader_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (log.exists() and log.read_text().count("\n") >= 1):
         time.sleep(0.2)
