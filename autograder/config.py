@@ -196,6 +196,7 @@ class GradingSettings:
     alembic_version: str = ""  # the course gradebook's schema version (stamped on scratch gradebooks)
     kit: tuple = ()  # the package folders of the kit the parent runs: the workers must run the same
     timeout_grace: float = 3.0  # seconds an interrupted kernel has to stop before it is killed
+    scratch_dir: str = ""  # this batch's own scratch folder (scratch gradebooks, kernel folders)
 
     @property
     def clean_room(self) -> bool:

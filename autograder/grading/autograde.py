@@ -48,9 +48,10 @@ regrade" section.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import multiprocessing
 import os
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from autograder.config import Grading, GradingSettings, grading_settings
-from autograder.course import Course, CourseError, ensure_path_env, kit_packages
+from autograder.course import Course, CourseError, ensure_path_env, kit_packages, make_writable_and_remove
 from autograder.grading.merge import LEDGER_NAME, Ledger, Merger
 from autograder.grading.messages import GraderFault, PostGradeResult, Result, SubmissionInfo, no_post_grade
 from autograder.grading.plan import Plan, content_hash, plan
@@ -339,13 +340,8 @@ def run_tasks(course: Course, tasks: list, structure: dict, *, workers: int, set
                 slot.kill()
         merger.close()
         progress.close()
-        scratch = course.state / "scratch"
-        if scratch.is_dir():
-            for leftover in scratch.glob("worker-*.db"):
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
-            for leftover in scratch.glob("kernel-*"):  # kernel folders of workers that were killed
-                shutil.rmtree(leftover, ignore_errors=True)
+        if settings.scratch_dir:  # this batch's own folder only: another batch may be running beside it
+            make_writable_and_remove(Path(settings.scratch_dir))
     return summary
 
 
@@ -401,6 +397,18 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
 
     late_plugin(merged)  # a broken late policy stops the batch here, not in every late notebook
     the_plan = plan(course, assignments, force=force, retry_failed=retry_failed, students=students)
+    with BatchLock(course, sorted(the_plan.structure)):
+        # planned again under the lock: a batch that ended meanwhile may have graded some
+        the_plan = plan(course, assignments, force=force, retry_failed=retry_failed, students=students)
+        return _grade_plan(course, the_plan, merged, options, workers=workers, cell_timeout=cell_timeout,
+                           submission_timeout=submission_timeout, post_grade=post_grade, clean_room=clean_room,
+                           output_cap_bytes=output_cap_bytes, kernel_memory=kernel_memory, progress=progress,
+                           quiet=quiet, start=start)
+
+
+def _grade_plan(course, the_plan, merged, options, *, workers, cell_timeout, submission_timeout, post_grade,
+                clean_room, output_cap_bytes, kernel_memory, progress, quiet, start) -> BatchSummary:
+    """Grade a plan (the batch lock is held): workers, merge, the summary printed."""
     cores = available_cores()
     n = max(1, min(int(workers or options.workers or cores), len(the_plan.tasks) or 1))
     if post_grade is not None and not isinstance(post_grade, str):
@@ -417,6 +425,8 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
               f" (skipped), {n} worker(s)", file=sys.stderr)
     bar = Progress(len(the_plan.tasks), enabled=progress and not quiet)
     batch = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    settings = dataclasses.replace(settings, scratch_dir=str(course.state / "scratch" / f"batch-{batch}"))
+    remove_stale_scratch(course)
     summary = run_tasks(course, the_plan.tasks, the_plan.structure, workers=n, settings=settings, progress=bar,
                         config=merged, batch=batch)
     summary.skipped = len(the_plan.skipped)
@@ -430,6 +440,78 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
         if changed:
             print(changed, file=sys.stderr)
     return summary
+
+
+class BatchLock:
+    """Only one batch at a time grades a lesson in a course folder; the second refuses, naming the first.
+
+    One lock file per lesson (``<state>/locks/<lesson>.lock``, ``flock``): batches on different
+    lessons run side by side; the lock goes with the process, so a killed batch leaves none.
+    """
+
+    def __init__(self, course: Course, lessons: list):
+        self.course, self.lessons, self.files = course, lessons, []
+
+    def __enter__(self) -> "BatchLock":
+        import fcntl
+        import socket
+
+        folder = self.course.state / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        holder = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                             "started": time.strftime("%Y-%m-%d %H:%M:%S"), "lessons": self.lessons})
+        try:
+            for lesson in self.lessons:
+                fh = open(folder / f"{lesson}.lock", "a+")
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    fh.seek(0)
+                    other = fh.read().strip() or "{}"
+                    fh.close()
+                    raise CourseError(f"another batch is grading {lesson} in this course folder "
+                                      f"({_describe_holder(other)}): wait for it to finish, or stop it, "
+                                      "then run autograde again") from None
+                fh.seek(0)
+                fh.truncate()
+                fh.write(holder)
+                fh.flush()
+                self.files.append(fh)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for fh in self.files:
+            with contextlib.suppress(OSError):
+                fh.truncate(0)
+            fh.close()  # closing releases the flock
+        self.files = []
+
+
+def _describe_holder(text: str) -> str:
+    try:
+        info = json.loads(text)
+        return f"process {info['pid']} on {info['host']}, started {info['started']}"
+    except (ValueError, KeyError, TypeError):
+        return "a process that holds its lock"
+
+
+def remove_stale_scratch(course: Course) -> None:
+    """Remove the scratch folders of batches whose process is gone (killed mid-batch); never a live one's."""
+    for folder in (course.state / "scratch").glob("batch-*-*"):
+        try:
+            pid = int(folder.name.rsplit("-", 1)[1])
+        except ValueError:
+            continue
+        try:
+            os.kill(pid, 0)
+            continue  # still running (or its pid reused): leave it
+        except ProcessLookupError:
+            make_writable_and_remove(folder)
+        except PermissionError:
+            continue
 
 
 def require_secret() -> None:

@@ -77,9 +77,11 @@ class Worker:
         self.settings = settings
         self.hook = resolve_hook(settings.post_grade)
         state = self.course.state
-        (state / "scratch").mkdir(parents=True, exist_ok=True)
+        # a batch's own scratch folder: another batch in the same course never touches it
+        scratch_root = Path(settings.scratch_dir) if settings.scratch_dir else state / "scratch"
+        scratch_root.mkdir(parents=True, exist_ok=True)
         (state / "logs").mkdir(parents=True, exist_ok=True)
-        scratch = state / "scratch" / f"worker-{index}-{os.getpid()}.db"
+        scratch = scratch_root / f"worker-{index}-{os.getpid()}.db"
         make_writable_and_remove(scratch)
         self.scratch_path = scratch
         self.scratch_url = f"sqlite:///{scratch}"
@@ -93,7 +95,7 @@ class Worker:
         self._last_key = None
         self.course.config.Execute.timeout = int(settings.cell_timeout)
         # the kernels' scratch folders: beside (not above) the scratch gradebook
-        self.kernel_home = state / "scratch" / f"kernel-{index}-{os.getpid()}"
+        self.kernel_home = scratch_root / f"kernel-{index}-{os.getpid()}"
         make_writable_and_remove(self.kernel_home)
         self.kernel_home.mkdir(mode=0o700)
         self.kit = KitPath(self.kernel_home / "kit")

@@ -208,3 +208,47 @@ def test_unknown_assignment_is_a_clear_error(released_course, tmp_path):
     root = copy_course(released_course, tmp_path / "course")
     with pytest.raises(CourseError, match="run `kmeans-course release` first"):
         batch.main(root=root, dev_secret=True, assignments=["99-nope"], quiet=True)
+
+
+def test_a_second_batch_on_the_same_lesson_refuses_and_names_the_first(released_course, tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from gradingkit import nbgrader_env
+
+    from autograder.course import Course, CourseError
+    from autograder.grading import autograde as batch
+
+    root = copy_course(released_course, tmp_path / "course")
+    nb = mc.student_notebook(root, "01-toy")
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "add":
+            cell.source += "\nimport time\ntime.sleep(8)\n"  # the first batch is still running
+    mc.submit(root, "slow", "01-toy", nb)
+    state = Course(root).state
+    cmd = [str(Path(sys.executable).parent / "kmeans-course"), "--root", str(root),
+           "autograde", "01-toy", "--workers", "1", "--no-progress", "--dev-secret"]
+    first = subprocess.Popen(cmd, env=nbgrader_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        lock = state / "locks" / "01-toy.lock"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (lock.exists() and lock.read_text().strip()):
+            time.sleep(0.1)
+        assert lock.read_text().strip(), "the first batch never took its lock"
+        with pytest.raises(CourseError, match=rf"another batch is grading 01-toy .*process {first.pid} "):
+            batch.main(root=root, assignments=["01-toy"], dev_secret=True, workers=1, progress=False, quiet=True)
+        # the first batch grades in a scratch folder of its own, named by its process
+        while time.monotonic() < deadline and not list(state.glob(f"scratch/batch-*-{first.pid}/worker-*.db")):
+            time.sleep(0.1)
+        assert list(state.glob(f"scratch/batch-*-{first.pid}/worker-*.db"))
+        _, err = first.communicate(timeout=180)
+    finally:
+        first.kill()
+    assert first.returncode == 0, err
+    assert ledger(root)["slow/01-toy"]["status"] == "graded"
+    assert list(state.glob("scratch/batch-*")) == []  # it removed its own folder at the end
+    assert lock.read_text() == ""  # and released its lock
+    # the lesson is free again
+    again = batch.main(root=root, assignments=["01-toy"], dev_secret=True, workers=1, progress=False, quiet=True)
+    assert again.skipped == 1 and again.graded == 0

@@ -336,7 +336,10 @@ def _append(path):
         fh.write('{{"key": "mal/01-toy", "status": "graded"}}\\n')
 def _scratch_gradebooks():
     scratch = os.path.join(ROOT, "autograded", ".kmeans-course", "scratch")
-    dbs = [os.path.join(scratch, f) for f in os.listdir(scratch) if f.startswith("worker-") and f.endswith(".db")]
+    def refuse(exc):
+        raise exc
+    dbs = [os.path.join(folder, f) for folder, _, files in os.walk(scratch, onerror=refuse) for f in files
+           if f.startswith("worker-") and f.endswith(".db")]
     for db in dbs:
         _clobber(db)
     if not dbs:
