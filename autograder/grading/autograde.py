@@ -62,7 +62,7 @@ from autograder.config import Grading, GradingSettings, grading_settings
 from autograder.course import Course, CourseError, ensure_path_env, kit_packages, make_writable_and_remove
 from autograder.grading.merge import LEDGER_NAME, Ledger, Merger
 from autograder.grading.messages import GraderFault, PostGradeResult, Result, SubmissionInfo, no_post_grade
-from autograder.grading.plan import Plan, content_hash, plan
+from autograder.grading.plan import Plan, assignments_to_grade, content_hash, plan
 
 __all__ = ["main", "plan", "Plan", "content_hash", "BatchSummary", "GraderFault", "PostGradeResult",
            "SubmissionInfo", "no_post_grade"]
@@ -396,9 +396,8 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
     from autograder.lms.deadlines import late_plugin
 
     late_plugin(merged)  # a broken late policy stops the batch here, not in every late notebook
-    the_plan = plan(course, assignments, force=force, retry_failed=retry_failed, students=students)
-    with BatchLock(course, sorted(the_plan.structure)):
-        # planned again under the lock: a batch that ended meanwhile may have graded some
+    with BatchLock(course, sorted(assignments_to_grade(course, assignments))):
+        # planned under the lock: what another batch recorded before it ended counts
         the_plan = plan(course, assignments, force=force, retry_failed=retry_failed, students=students)
         return _grade_plan(course, the_plan, merged, options, workers=workers, cell_timeout=cell_timeout,
                            submission_timeout=submission_timeout, post_grade=post_grade, clean_room=clean_room,

@@ -53,6 +53,28 @@ class Plan:
     alembic_version: str = ""
 
 
+def assignments_to_grade(course: Course, assignments=None) -> list:
+    """The assignment ids a batch of ``assignments`` grades (default: every one in the gradebook)."""
+    from nbgrader.api import Gradebook
+
+    course.require_gradebook()
+    with Gradebook(course.db_url, course.course_id) as gb:
+        return _wanted(gb, assignments)
+
+
+def _wanted(gb, assignments) -> list:
+    known = sorted(a.name for a in gb.assignments)
+    if not known:
+        raise CourseError("the gradebook has no assignments: run `kmeans-course release` first")
+    if not assignments:
+        return known
+    unknown = [a for a in assignments if a not in known]
+    if unknown:
+        raise CourseError(f"not in the gradebook: {', '.join(unknown)}; run `kmeans-course release` first"
+                          f" (known: {', '.join(known) or 'none'})")
+    return list(assignments)
+
+
 def plan(course: Course, assignments=None, *, force=False, retry_failed=False, students=None) -> Plan:
     """Which submissions to grade: everything missing or changed (all of them with ``force``).
 
@@ -63,18 +85,7 @@ def plan(course: Course, assignments=None, *, force=False, retry_failed=False, s
 
     course.require_gradebook()
     with Gradebook(course.db_url, course.course_id) as gb:
-        known = sorted(a.name for a in gb.assignments)
-        if not known:
-            raise CourseError("the gradebook has no assignments: run `kmeans-course release` first")
-        if assignments:
-            unknown = [a for a in assignments if a not in known]
-            if unknown:
-                raise CourseError(
-                    f"not in the gradebook: {', '.join(unknown)}; run `kmeans-course release` first"
-                    f" (known: {', '.join(known) or 'none'})")
-            wanted = list(assignments)
-        else:
-            wanted = known
+        wanted = _wanted(gb, assignments)
         structure = export_structure(gb, wanted)
         version = alembic_version(gb)
         submitted = {}
