@@ -199,6 +199,8 @@ def run_tasks(course: Course, tasks: list, structure: dict, *, workers: int, set
     """
     summary = BatchSummary(workers=workers)
     if not tasks:
+        if executor is not None:
+            executor.close()
         return summary
     if executor is None:
         executor = LocalPool(str(course.root), structure, settings, workers=workers, logs=course.state / "logs")
@@ -234,8 +236,8 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
          force: bool = False, retry_failed: bool = False, cell_timeout: int | None = None,
          submission_timeout: float | None = None, post_grade=None, clean_room: bool | None = None,
          output_cap_bytes: int | None = None, kernel_memory: int | None = None, dev_secret: bool | None = None,
-         config=None, progress: bool = True, quiet: bool = False, students: list[str] | None = None
-         ) -> BatchSummary:
+         config=None, progress: bool = True, quiet: bool = False, students: list[str] | None = None,
+         scheduler: str | None = None) -> BatchSummary:
     """Autograde the submissions of ``assignments`` (default: all) that need it.
 
     Every setting left None comes from ``config`` (the command line's ``--Grading.*``), then
@@ -262,10 +264,13 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
     dev_secret : grade with the public development secret when ``KMEANS_COURSE_SECRET`` is unset.
     config : a traitlets Config (from the command line) that wins over nbgrader_config.py.
     progress : show a progress bar on stderr.
+    scheduler : a Dask scheduler's address (``tcp://HOST:PORT``): grade on its workers instead of
+        local processes (``autograder.grading.cluster``); default ``c.Grading.scheduler``.
 
     Raises
     ------
-    CourseError : the course cannot be graded as it is (no secret, unknown assignment, ...).
+    CourseError : the course cannot be graded as it is (no secret, unknown assignment, no Dask
+        scheduler at ``scheduler``, ...).
     GraderFault : the grader itself failed (a lesson's setup fails in every kernel); nothing
         was recorded for the submissions it concerns.
     """
@@ -287,32 +292,40 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
         return _grade_plan(course, the_plan, merged, options, workers=workers, cell_timeout=cell_timeout,
                            submission_timeout=submission_timeout, post_grade=post_grade, clean_room=clean_room,
                            output_cap_bytes=output_cap_bytes, kernel_memory=kernel_memory, progress=progress,
-                           quiet=quiet, start=start)
+                           quiet=quiet, start=start, scheduler=scheduler or options.scheduler)
 
 
 def _grade_plan(course, the_plan, merged, options, *, workers, cell_timeout, submission_timeout, post_grade,
-                clean_room, output_cap_bytes, kernel_memory, progress, quiet, start) -> BatchSummary:
-    """Grade a plan (the batch lock is held): workers, merge, the summary printed."""
+                clean_room, output_cap_bytes, kernel_memory, progress, quiet, start, scheduler=None) -> BatchSummary:
+    """Grade a plan (the batch lock is held): workers (local or a Dask cluster's), merge, the summary printed."""
     cores = available_cores()
     n = max(1, min(int(workers or options.workers or cores), len(the_plan.tasks) or 1))
+    if scheduler:  # BLAS threads per kernel: each worker divides its own cores (0: not set here)
+        cores = 0
     if post_grade is not None and not isinstance(post_grade, str):
         # a callable must reach spawned workers by name
         post_grade = f"{post_grade.__module__}:{post_grade.__qualname__}"
     settings = grading_settings(
-        merged, state_dir=str(course.state), kernel_threads=max(1, cores // n),
+        merged, state_dir=str(course.state), kernel_threads=max(1, cores // n) if cores else 0,
         alembic_version=the_plan.alembic_version, kit=tuple(kit_packages()),
         cell_timeout=cell_timeout, submission_timeout=submission_timeout, post_grade=post_grade,
         clean_room=clean_room, output_cap=output_cap_bytes, kernel_memory=kernel_memory)
     course.state.mkdir(parents=True, exist_ok=True)
-    if not quiet:
-        print(f"{len(the_plan.tasks)} submission(s) to grade, {len(the_plan.skipped)} unchanged"
-              f" (skipped), {n} worker(s)", file=sys.stderr)
-    bar = Progress(len(the_plan.tasks), enabled=progress and not quiet)
     batch = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
     settings = dataclasses.replace(settings, scratch_dir=str(course.state / "scratch" / f"batch-{batch}"))
+    executor, where = None, ""
+    if scheduler:
+        from autograder.grading.cluster import ClusterExecutor
+
+        executor = ClusterExecutor(scheduler, course, the_plan.structure, settings, batch=batch)
+        n, where = executor.threads, f" on the Dask cluster at {scheduler}"
+    if not quiet:
+        print(f"{len(the_plan.tasks)} submission(s) to grade, {len(the_plan.skipped)} unchanged"
+              f" (skipped), {n} worker(s){where}", file=sys.stderr)
+    bar = Progress(len(the_plan.tasks), enabled=progress and not quiet)
     remove_stale_scratch(course)
     summary = run_tasks(course, the_plan.tasks, the_plan.structure, workers=n, settings=settings, progress=bar,
-                        config=merged, batch=batch)
+                        config=merged, batch=batch, executor=executor)
     summary.skipped = len(the_plan.skipped)
     summary.seconds = time.monotonic() - start
     if not quiet:
