@@ -30,7 +30,8 @@ def worker_env() -> dict:
 class LocalDaskCluster:
     """A scheduler and ``workers`` single-threaded workers; ``address`` is the scheduler's."""
 
-    def __init__(self, folder: Path, workers: int = 2):
+    def __init__(self, folder: Path, workers: int = 2, *, env: dict | None = None):
+        self.env = dict(worker_env(), **(env or {}))
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.file = self.folder / "scheduler.json"
@@ -53,7 +54,7 @@ class LocalDaskCluster:
     def _start(self, name: str, command: list) -> subprocess.Popen:
         out = open(self.folder / f"{name}.log", "ab")
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   env=worker_env(), cwd=self.folder, start_new_session=True)
+                                   env=self.env, cwd=self.folder, start_new_session=True)
         out.close()
         self.processes.append(process)
         return process
