@@ -71,14 +71,29 @@ def outcomes(root: Path) -> dict:
             for r in ledger(root)}
 
 
+def _outputs(cell: dict) -> tuple:
+    """A cell's outputs, comparable across runs: stdout and stderr each joined into one text.
+
+    The kernel sends the two streams separately, so how their pieces interleave (and are
+    split into outputs) depends on timing, on one machine as on a cluster; what each says does not.
+    """
+    streams = {"stdout": "", "stderr": ""}
+    others = []
+    for o in cell.get("outputs", []):
+        if o["output_type"] == "stream":
+            text = o["text"]
+            streams[o["name"]] += "".join(text) if isinstance(text, list) else text
+        else:
+            others.append({k: v for k, v in o.items() if k != "execution_count"})
+    return streams["stdout"], streams["stderr"], others
+
+
 def notebooks(root: Path) -> dict:
     """student -> the autograded notebook's cells (source and outputs; metadata dropped: it holds times)."""
     found = {}
     for path in sorted((root / "autograded").glob(f"*/{LESSON}/{LESSON}.ipynb")):
         nb = json.loads(path.read_text())
-        found[path.parts[-3]] = [(c["cell_type"], c["source"], [
-            {k: v for k, v in o.items() if k not in ("execution_count",)} for o in c.get("outputs", [])])
-            for c in nb["cells"]]
+        found[path.parts[-3]] = [(c["cell_type"], c["source"], _outputs(c)) for c in nb["cells"]]
     return found
 
 
@@ -120,7 +135,12 @@ def _same_as_local(local: Path, graded: Path) -> None:
     assert outcomes(graded) == outcomes(local)
     assert any(status == "failed" for status, *_ in outcomes(local).values())  # the cut-off JSON
     assert len(notebooks(local)) == STUDENTS - 1  # every one but the cut-off JSON
-    assert notebooks(graded) == notebooks(local)
+    theirs, ours = notebooks(graded), notebooks(local)
+    assert sorted(theirs) == sorted(ours)
+    assert all(len(theirs[s]) == len(ours[s]) for s in ours)
+    differ = [(student, i, a, b) for student in ours for i, (a, b) in enumerate(zip(ours[student], theirs[student]))
+              if a != b]
+    assert not differ, f"first differing cell (student, index, local, cluster): {differ[0]}"
     records = ledger(graded)
     assert sorted(r["key"] for r in records) == sorted(outcomes(local))  # each submission recorded once
 
