@@ -4,7 +4,7 @@
 
     kmeans-course release   [LESSON ...]                     -> autograder.authoring.release.main
     kmeans-course collect   DOWNLOAD [--assignment ID]       -> autograder.lms.collect.main
-    kmeans-course autograde [ASSIGNMENT ...] [--workers N] [--force] [--student S ...]
+    kmeans-course autograde [ASSIGNMENT ...] [--workers N | --scheduler tcp://HOST:PORT] [--force] [--student S ...]
                                                              -> autograder.grading.autograde.main
     kmeans-course report    [ASSIGNMENT ...]                 -> autograder.reporting.main
     kmeans-course demo      [--students N] [--lessons ...]   -> autograder.authoring.demo.main
@@ -94,6 +94,10 @@ def _autograde(sub):
                    help="grade with the public development secret when KMEANS_COURSE_SECRET is unset "
                         "(for trying the kit, never for a real class)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="grade on the workers of this Dask scheduler (`dask scheduler`, `dask worker ADDRESS`; "
+                        "pip install \"kmeans-course[cluster]\" on each) instead of local processes "
+                        "(default: c.Grading.scheduler)")
 
     def run(a):
         from autograder.grading import autograde as batch
@@ -103,7 +107,8 @@ def _autograde(sub):
                    submission_timeout=a.submission_timeout, kernel_memory=a.kernel_memory,
                    post_grade=None if a.no_clean_room else a.post_grade,
                    clean_room=False if a.no_clean_room else None, dev_secret=a.dev_secret,
-                   config=a.settings, progress=not a.no_progress, quiet=a.quiet, students=a.students)
+                   config=a.settings, progress=not a.no_progress, quiet=a.quiet, students=a.students,
+                   scheduler=a.scheduler)
     return run
 
 

@@ -78,6 +78,12 @@ class Grading(Configurable):
     jail_kernels = Bool(True, help="Start every student's kernel through the jail "
                                    "(python -m autograder.isolation.kernel_jail).").tag(config=True)
     spare_kernel = Bool(True, help="Start each submission's kernel while nbgrader prepares it.").tag(config=True)
+    scheduler = Unicode("", help="A Dask scheduler's address (tcp://HOST:PORT, or tls:// with Dask's TLS "
+                                 "settings): grade on its workers, started with `dask worker ADDRESS` and "
+                                 "the kit installed (pip install \"kmeans-course[cluster]\"), instead of "
+                                 "local processes. Empty: the local pool. The course secret is sent to the "
+                                 "workers with each batch: use tls:// on a network you do not trust."
+                        ).tag(config=True)
     dev_secret = Bool(False, help="Grade with the public development secret when KMEANS_COURSE_SECRET is "
                                   "unset (for trying the kit, never for a real class).").tag(config=True)
 

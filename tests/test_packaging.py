@@ -24,7 +24,8 @@ DEV_ONLY = {"pytest", "pytest-xdist", "hypothesis", "scikit-learn", "threadpoolc
 # conda-forge names that differ from PyPI's (nbconvert-core is PyPI's nbconvert; conda-forge's
 # nbconvert adds pandoc and TeX tools the kit does not use).
 # conda-forge names: nbconvert without its pandoc and TeX extras; bleach with the CSS sanitizer
-CONDA_NAMES = {"nbconvert": "nbconvert-core", "bleach": "bleach-with-css"}
+# conda-forge's dask is a metapackage with the dashboard's extras; dask-core is PyPI's dask.
+CONDA_NAMES = {"nbconvert": "nbconvert-core", "bleach": "bleach-with-css", "dask": "dask-core"}
 # Import names that differ from the distribution names.
 DISTRIBUTION_OF = {"sklearn": "scikit-learn", "yaml": "pyyaml", "dateutil": "python-dateutil"}
 
@@ -82,9 +83,11 @@ def third_party_imports(folder: str) -> set[str]:
 
 
 def test_the_kit_declares_every_package_it_imports():
-    declared = set(requirements("runtime"))
+    # the cluster extra's packages are imported only by `autograde --scheduler`, which says how to
+    # install them when they are missing
+    declared = set(requirements("runtime")) | set(requirements("cluster"))
     imported = third_party_imports("kmeans_ref") | third_party_imports("autograder")
-    assert {"numpy", "nbgrader", "nbformat", "sqlalchemy"} <= imported  # the scan sees imports
+    assert {"numpy", "nbgrader", "nbformat", "sqlalchemy", "distributed"} <= imported  # the scan sees imports
     missing = {canonicalize_name(DISTRIBUTION_OF.get(n, n)) for n in imported} - declared
     # scikit-learn is only imported when a caller asks for it (tests, check_estimator)
     assert missing <= {"scikit-learn"}, f"imported but not in [project] dependencies: {missing}"
@@ -104,9 +107,17 @@ def test_the_dev_extra_holds_the_test_tools():
     assert DEV_ONLY <= set(requirements("dev"))
 
 
+def test_the_dev_extra_holds_the_cluster_extra():
+    # the tests start a local Dask cluster, so `make test` installs what grading on one needs
+    cluster = requirements("cluster")
+    assert {"dask", "distributed"} <= set(cluster)
+    dev = requirements("dev")
+    assert all(dev.get(name) == req for name, req in cluster.items())
+
+
 def test_every_requirement_is_pinned_in_the_constraints_and_the_pins_satisfy_it():
     pins = constraints()
-    reqs = list(requirements("runtime").values()) + list(requirements("dev").values())
+    reqs = [r for group in ("runtime", "dev", "cluster") for r in requirements(group).values()]
     for req in reqs:
         name = canonicalize_name(req.name)
         assert name in pins, f"{req.name} is not pinned in constraints.txt"

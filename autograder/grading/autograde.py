@@ -50,12 +50,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import multiprocessing
 import os
 import sys
 import time
 from dataclasses import dataclass, field
-from multiprocessing.connection import wait
 from pathlib import Path
 
 from autograder.config import Grading, GradingSettings, grading_settings
@@ -63,14 +61,12 @@ from autograder.course import Course, CourseError, ensure_path_env, kit_packages
 from autograder.grading.merge import LEDGER_NAME, Ledger, Merger
 from autograder.grading.messages import GraderFault, PostGradeResult, Result, SubmissionInfo, no_post_grade
 from autograder.grading.plan import Plan, assignments_to_grade, content_hash, plan
+from autograder.grading.pool import HARD_KILL_GRACE, LocalPool  # noqa: F401 (HARD_KILL_GRACE: its old home)
 
 __all__ = ["main", "plan", "Plan", "content_hash", "BatchSummary", "GraderFault", "PostGradeResult",
            "SubmissionInfo", "no_post_grade"]
 
 DEFAULT_SUBMISSION_TIMEOUT = Grading.submission_timeout.default_value
-# Extra time the parent allows a worker beyond the submission limit before killing it
-# (the worker's own watchdog stops the kernel first, then nbgrader has to return).
-HARD_KILL_GRACE = 60.0
 
 
 def available_cores() -> int:
@@ -138,54 +134,7 @@ class Progress:
             self.stream.flush()
 
 
-# ----------------------------------------------------------------------------- the pool
-
-
-class _Slot:
-    """A worker process, its pipe, and the task it is on."""
-
-    def __init__(self, ctx, index, root, structure, settings):
-        self.index = index
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_entry, args=(child, index, root, structure, settings),
-                                   name=f"kmeans-course-grader-{index}", daemon=True)
-        self.process.start()
-        child.close()
-        self.ready = False
-        self.task = None
-        self.started = 0.0
-
-    def kill(self) -> None:
-        import psutil
-
-        with contextlib.suppress(psutil.Error):
-            parent = psutil.Process(self.process.pid)
-            for child in parent.children(recursive=True):
-                with contextlib.suppress(psutil.Error):
-                    child.kill()
-        with contextlib.suppress(Exception):
-            self.process.kill()
-        self.process.join(5)
-
-    def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            self.conn.send(("stop",))
-        self.process.join(10)
-        if self.process.is_alive():
-            self.kill()
-
-
-def _has_data(conn) -> bool:
-    try:
-        return conn.poll()
-    except (EOFError, OSError):
-        return False
-
-
-def _worker_entry(conn, index, root, structure, settings):
-    from autograder.grading.worker import run
-
-    run(conn, index, root, structure, settings)
+# ----------------------------------------------------------------------------- the batch
 
 
 @dataclass
@@ -239,23 +188,25 @@ class BatchSummary:
 
 
 def run_tasks(course: Course, tasks: list, structure: dict, *, workers: int, settings: GradingSettings,
-              progress: Progress, on_record=None, config=None, batch: str = "") -> BatchSummary:
-    """Grade ``tasks`` on ``workers`` processes; merge each result as it arrives.
+              progress: Progress, on_record=None, config=None, batch: str = "", executor=None) -> BatchSummary:
+    """Grade ``tasks``; merge each result as it arrives, append it to the ledger, count it on ``progress``.
 
-    ``config``: the course's nbgrader config (its late-penalty plugin, for overridden
-    scores); ``batch``: the id the ledger records carry.
+    ``executor``: what turns tasks into results, an object with ``results(tasks)`` (yields a
+    :class:`Result` per task, in any order) and ``close()``; default the local pool of
+    ``workers`` processes (``autograder.grading.pool``), or a Dask cluster
+    (``autograder.grading.cluster``). ``config``: the course's nbgrader config (its
+    late-penalty plugin, for overridden scores); ``batch``: the id the ledger records carry.
     """
     summary = BatchSummary(workers=workers)
     if not tasks:
+        if executor is not None:
+            executor.close()
         return summary
-    ctx = multiprocessing.get_context("spawn")
+    if executor is None:
+        executor = LocalPool(str(course.root), structure, settings, workers=workers, logs=course.state / "logs")
     ledger = Ledger(course.state / LEDGER_NAME)
     previous = ledger.latest()
     merger = Merger(course.db_url, course.course_id, ledger, config=config, batch=batch)
-    pending = list(reversed(tasks))  # pop() from the end keeps the planned order
-    limit = float(settings.submission_timeout or 0)
-    slots = [_Slot(ctx, i, str(course.root), structure, settings) for i in range(workers)]
-    next_index = workers
 
     def record(result: Result) -> None:
         rec = merger.merge(result, previous=previous.get(result.key))
@@ -268,76 +219,12 @@ def run_tasks(course: Course, tasks: list, structure: dict, *, workers: int, set
         if on_record is not None:
             on_record(rec)
 
-    def replace(slot: _Slot, reason: str) -> _Slot:
-        nonlocal next_index
-        task = slot.task
-        slot.kill()
-        if task is not None:
-            record(Result(task.student, task.assignment, task.content_hash, "failed", reason=reason,
-                          worker=slot.index, seconds=time.monotonic() - slot.started))
-        fresh = _Slot(ctx, next_index, str(course.root), structure, settings) if pending else None
-        next_index += 1
-        return fresh
-
     progress.update(force=True)
     try:
-        while slots:
-            for slot in slots:
-                if slot.ready and slot.task is None and pending:
-                    slot.task = pending.pop()
-                    slot.started = time.monotonic()
-                    slot.conn.send(("task", slot.task))
-            idle = [s for s in slots if s.ready and s.task is None]
-            if not pending and len(idle) == len(slots):
-                break
-            ready = wait([s.conn for s in slots] + [s.process.sentinel for s in slots], timeout=1.0)
-            survivors = []
-            for slot in slots:
-                dead = False
-                if slot.conn in ready:
-                    try:
-                        message = slot.conn.recv()
-                    except (EOFError, OSError):
-                        message, dead = None, True
-                    if message is None:
-                        pass
-                    elif message[0] == "ready":
-                        slot.ready = True
-                    elif message[0] == "result":
-                        slot.task = None
-                        record(message[1])
-                    elif message[0] == "error":
-                        raise RuntimeError(f"a grading worker could not start:\n{message[1]}")
-                    elif message[0] == "fault":
-                        raise GraderFault(message[1])
-                if dead or (not slot.process.is_alive() and not _has_data(slot.conn)):
-                    slot.process.join(5)
-                    code = slot.process.exitcode
-                    if not slot.ready:  # it died starting: so would every replacement
-                        raise RuntimeError(
-                            f"a grading worker died while starting (exit code {code}); its output is in "
-                            f"{course.state / 'logs' / f'worker-{slot.index}.out'}")
-                    fresh = replace(slot, f"the grading process died unexpectedly (exit code {code})")
-                    if fresh is not None:
-                        survivors.append(fresh)
-                    continue
-                if limit and slot.task is not None and time.monotonic() - slot.started > limit + HARD_KILL_GRACE:
-                    fresh = replace(slot, f"grading did not finish within the per-submission limit of {limit:g} s;"
-                                          " the grading process was stopped")
-                    if fresh is not None:
-                        survivors.append(fresh)
-                    continue
-                survivors.append(slot)
-            slots = survivors
-            if not slots and pending:  # every worker died and none was replaced
-                slots = [_Slot(ctx, next_index, str(course.root), structure, settings)]
-                next_index += 1
+        for result in executor.results(tasks):
+            record(result)
     finally:
-        for slot in slots:
-            if slot.task is None:
-                slot.stop()
-            else:
-                slot.kill()
+        executor.close()
         merger.close()
         progress.close()
         if settings.scratch_dir:  # this batch's own folder only: another batch may be running beside it
@@ -349,8 +236,8 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
          force: bool = False, retry_failed: bool = False, cell_timeout: int | None = None,
          submission_timeout: float | None = None, post_grade=None, clean_room: bool | None = None,
          output_cap_bytes: int | None = None, kernel_memory: int | None = None, dev_secret: bool | None = None,
-         config=None, progress: bool = True, quiet: bool = False, students: list[str] | None = None
-         ) -> BatchSummary:
+         config=None, progress: bool = True, quiet: bool = False, students: list[str] | None = None,
+         scheduler: str | None = None) -> BatchSummary:
     """Autograde the submissions of ``assignments`` (default: all) that need it.
 
     Every setting left None comes from ``config`` (the command line's ``--Grading.*``), then
@@ -377,10 +264,13 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
     dev_secret : grade with the public development secret when ``KMEANS_COURSE_SECRET`` is unset.
     config : a traitlets Config (from the command line) that wins over nbgrader_config.py.
     progress : show a progress bar on stderr.
+    scheduler : a Dask scheduler's address (``tcp://HOST:PORT``): grade on its workers instead of
+        local processes (``autograder.grading.cluster``); default ``c.Grading.scheduler``.
 
     Raises
     ------
-    CourseError : the course cannot be graded as it is (no secret, unknown assignment, ...).
+    CourseError : the course cannot be graded as it is (no secret, unknown assignment, no Dask
+        scheduler at ``scheduler``, ...).
     GraderFault : the grader itself failed (a lesson's setup fails in every kernel); nothing
         was recorded for the submissions it concerns.
     """
@@ -402,32 +292,40 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, worker
         return _grade_plan(course, the_plan, merged, options, workers=workers, cell_timeout=cell_timeout,
                            submission_timeout=submission_timeout, post_grade=post_grade, clean_room=clean_room,
                            output_cap_bytes=output_cap_bytes, kernel_memory=kernel_memory, progress=progress,
-                           quiet=quiet, start=start)
+                           quiet=quiet, start=start, scheduler=scheduler or options.scheduler)
 
 
 def _grade_plan(course, the_plan, merged, options, *, workers, cell_timeout, submission_timeout, post_grade,
-                clean_room, output_cap_bytes, kernel_memory, progress, quiet, start) -> BatchSummary:
-    """Grade a plan (the batch lock is held): workers, merge, the summary printed."""
+                clean_room, output_cap_bytes, kernel_memory, progress, quiet, start, scheduler=None) -> BatchSummary:
+    """Grade a plan (the batch lock is held): workers (local or a Dask cluster's), merge, the summary printed."""
     cores = available_cores()
     n = max(1, min(int(workers or options.workers or cores), len(the_plan.tasks) or 1))
+    if scheduler:  # BLAS threads per kernel: each worker divides its own cores (0: not set here)
+        cores = 0
     if post_grade is not None and not isinstance(post_grade, str):
         # a callable must reach spawned workers by name
         post_grade = f"{post_grade.__module__}:{post_grade.__qualname__}"
     settings = grading_settings(
-        merged, state_dir=str(course.state), kernel_threads=max(1, cores // n),
+        merged, state_dir=str(course.state), kernel_threads=max(1, cores // n) if cores else 0,
         alembic_version=the_plan.alembic_version, kit=tuple(kit_packages()),
         cell_timeout=cell_timeout, submission_timeout=submission_timeout, post_grade=post_grade,
         clean_room=clean_room, output_cap=output_cap_bytes, kernel_memory=kernel_memory)
     course.state.mkdir(parents=True, exist_ok=True)
-    if not quiet:
-        print(f"{len(the_plan.tasks)} submission(s) to grade, {len(the_plan.skipped)} unchanged"
-              f" (skipped), {n} worker(s)", file=sys.stderr)
-    bar = Progress(len(the_plan.tasks), enabled=progress and not quiet)
     batch = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
     settings = dataclasses.replace(settings, scratch_dir=str(course.state / "scratch" / f"batch-{batch}"))
+    executor, where = None, ""
+    if scheduler:
+        from autograder.grading.cluster import ClusterExecutor
+
+        executor = ClusterExecutor(scheduler, course, the_plan.structure, settings, batch=batch)
+        n, where = executor.threads, f" on the Dask cluster at {scheduler}"
+    if not quiet:
+        print(f"{len(the_plan.tasks)} submission(s) to grade, {len(the_plan.skipped)} unchanged"
+              f" (skipped), {n} worker(s){where}", file=sys.stderr)
+    bar = Progress(len(the_plan.tasks), enabled=progress and not quiet)
     remove_stale_scratch(course)
     summary = run_tasks(course, the_plan.tasks, the_plan.structure, workers=n, settings=settings, progress=bar,
-                        config=merged, batch=batch)
+                        config=merged, batch=batch, executor=executor)
     summary.skipped = len(the_plan.skipped)
     summary.seconds = time.monotonic() - start
     if not quiet:
