@@ -130,7 +130,7 @@ def _tables(url: str) -> list[str]:
         if password:
             reason = reason.replace(str(password), "***")
         raise DatabaseError(
-            f"cannot open the gradebook database {redact(url)} ({_where(url)}): {reason}. Check that the "
+            f"cannot open the gradebook database {redact(url)} ({_where(url)}): {reason.rstrip('.')}; check that the "
             "server is running and accepts connections from this machine there (postgresql.conf's "
             "listen_addresses and port, pg_hba.conf), that the database exists (createdb), and the user "
             "and password in c.CourseDirectory.db_url in nbgrader_config.py") from None
