@@ -241,9 +241,9 @@ class Course:
 
     def require_gradebook(self) -> None:
         """Fail clearly when the gradebook does not exist yet (opening it would create an empty one)."""
-        url = self.db_url
-        if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
-            raise CourseError(f"no gradebook at {url[len('sqlite:///'):]}: run `kmeans-course release` first")
+        from autograder.database import require_gradebook
+
+        require_gradebook(self.db_url)  # any URL nbgrader accepts: a SQLite file, a PostgreSQL server
 
     def gradebook_assignments(self) -> list[str]:
         """Assignment ids known to the gradebook (created by ``release``), in name order."""

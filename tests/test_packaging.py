@@ -208,3 +208,13 @@ def test_nbgrader_config_points_at_the_course_folders():
     assert 'source_directory = "solutions"' in text
     assert 'release_directory = "notebooks"' in text
     assert "c.Execute.timeout" in text
+
+
+def test_the_postgres_extra_is_psycopg_pinned_and_in_the_dev_extra():
+    # `pip install "kmeans-course[postgres]"` brings the driver SQLAlchemy loads for
+    # postgresql+psycopg:// URLs; the tests start a real server, so dev needs it too.
+    postgres, dev, pins = requirements("postgres"), requirements("dev"), constraints()
+    assert set(postgres) == {"psycopg"} and "binary" in postgres["psycopg"].extras
+    assert dev["psycopg"] == postgres["psycopg"]
+    for name in ("psycopg", "psycopg-binary"):
+        assert postgres["psycopg"].specifier.contains(pins[name]), f"constraints.txt pins {name}=={pins[name]}"

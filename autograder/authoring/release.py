@@ -44,8 +44,11 @@ def main(*, root: str | Path = ".", assignments: list[str] | None = None, quiet:
 
     Returns the released assignment ids.
     """
+    from autograder.database import require_reachable
+
     ensure_path_env()
     course = Course(root)
+    require_reachable(course.db_url)  # a server that does not answer: say so, not nbgrader's traceback
     available = course.source_assignments()
     wanted = list(assignments) if assignments else available
     unknown = [a for a in wanted if a not in available]

@@ -94,6 +94,7 @@ def alembic_version(gb) -> str:
     try:
         return gb.db.execute(text("SELECT version_num FROM alembic_version")).scalar() or ""
     except Exception:
+        gb.db.rollback()  # PostgreSQL refuses every later statement of a failed transaction
         return ""
 
 

@@ -29,15 +29,30 @@ The ledger (``autograded/.kmeans-course/ledger.jsonl``) is an append-only log, o
 JSON record per merged submission, written after the gradebook commit: killing the
 grader loses nothing already recorded, and a re-run skips what the ledger and the
 gradebook both say is done for the same content.
+
+Several batches at once (two TAs grading two lessons into one gradebook): each batch
+is the one writer of its own lesson's rows, but two may create the same new student
+row, or meet each other's lock (SQLite) or a deadlock (PostgreSQL). A merge that hits
+such a conflict is rolled back and tried again (:data:`MERGE_ATTEMPTS` times at most,
+``autograder.database.is_transient``); SQLite writers wait for each other's lock for
+``autograder.database.BUSY_TIMEOUT`` s. The ledger, shared by the batches, is appended
+and read under an ``flock`` so no line is cut by another process's.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import time
 from pathlib import Path
 
 from autograder.grading.messages import Result
+
+# Tries of one merge that meets another writer's transient conflict, and the first pause
+# between tries (doubled each time): about 3 s in all before the batch gives up.
+MERGE_ATTEMPTS = 6
+RETRY_PAUSE = 0.1
 
 LEDGER_NAME = "ledger.jsonl"
 
@@ -59,7 +74,7 @@ class Ledger:
     def append(self, record: dict) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(record, sort_keys=True) + "\n"
-        with open(self.path, "a+b") as fh:
+        with open(self.path, "a+b") as fh, _locked(fh, fcntl.LOCK_EX):
             # a line cut short by a crash must not swallow this record: start a fresh line
             fh.seek(0, os.SEEK_END)
             if fh.tell():
@@ -73,21 +88,33 @@ class Ledger:
     def records(self):
         if not self.path.exists():
             return
-        with open(self.path, encoding="utf-8") as fh:
-            for line in fh:
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError:  # a line cut short by a crash
-                    continue
+        with open(self.path, encoding="utf-8") as fh, _locked(fh, fcntl.LOCK_SH):
+            # read whole under the lock: another batch's append is never seen half-written
+            lines = fh.readlines()
+        for line in lines:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:  # a line cut short by a crash
+                continue
 
     def latest(self) -> dict:
         out = {}
         for record in self.records():
             out[record["key"]] = record
         return out
+
+
+@contextlib.contextmanager
+def _locked(fh, kind):
+    """Hold ``flock(kind)`` on an open file for a block (another batch may share the ledger)."""
+    fcntl.flock(fh.fileno(), kind)
+    try:
+        yield fh
+    finally:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def final_scores(result: Result) -> dict:
@@ -219,8 +246,10 @@ class Merger:
 
         from autograder.lms.deadlines import late_plugin
 
+        from autograder.database import with_busy_timeout
+
         self.late_step = late_plugin(config) if config is not None else None
-        self.gb = Gradebook(db_url, course_id)
+        self.gb = Gradebook(with_busy_timeout(db_url), course_id)
         self.ledger = ledger
         self.batch = batch
 
@@ -231,11 +260,27 @@ class Merger:
         with warnings.catch_warnings():
             # nbgrader's add_submission trips SQLAlchemy's autoflush warnings (harmless, noisy)
             warnings.simplefilter("ignore")
-            merged = merge_result(self.gb, result, unflag=unflag, late_step=self.late_step)
+            merged = self._merge_retrying(result, unflag)
         merged["had_scores"] |= bool(previous)  # a regrade, even of one that failed before
         record = ledger_record(result, merged, batch=self.batch)
         self.ledger.append(record)
         return record
+
+    def _merge_retrying(self, result: Result, unflag: bool) -> dict:
+        """:func:`merge_result`, rolled back and tried again when another writer got in its way."""
+        from autograder.database import is_transient
+
+        pause = RETRY_PAUSE
+        for attempt in range(1, MERGE_ATTEMPTS + 1):
+            try:
+                return merge_result(self.gb, result, unflag=unflag, late_step=self.late_step)
+            except Exception as exc:
+                self.gb.db.rollback()  # nothing of this try stays: the next starts from the database
+                if not is_transient(exc) or attempt == MERGE_ATTEMPTS:
+                    raise
+                time.sleep(pause)
+                pause *= 2
+        raise AssertionError("unreachable")
 
     def close(self):
         self.gb.close()

@@ -276,8 +276,14 @@ def write_names(course: Course, people: list) -> int:
     """
     from nbgrader.api import Gradebook
 
+    from autograder.database import NoGradebook
+
     db = course.db_url
-    if not people or (db.startswith("sqlite:///") and not Path(db[len("sqlite:///"):]).exists()):
+    if not people:
+        return 0
+    try:
+        course.require_gradebook()  # a server that cannot be reached is an error, not "no gradebook yet"
+    except NoGradebook:
         return 0
     with Gradebook(db, course.course_id) as gb:
         for p in people:
