@@ -191,3 +191,57 @@ def test_without_the_driver_the_error_says_which_extra_to_install(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert 'pip install "kmeans-course[postgres]"' in proc.stderr and "Traceback" not in proc.stderr
     assert "ta:***@127.0.0.1:5432/kmeans" in proc.stderr and ":pw@" not in proc.stderr
+
+
+def _formgrader(lab, path: str, *, method: str = "GET", body: dict | None = None):
+    """A JSON call to formgrader's API (what its pages call), authenticated by the server's token."""
+    import urllib.request
+
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(lab.base + path, data=data, method=method,
+                                 headers={"Authorization": f"token {lab.token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read())
+
+
+def _comparable(rows: list) -> list:
+    """Formgrader's rows without the database's own ids (uuids differ between the two gradebooks)."""
+    return sorted(json.dumps({k: v for k, v in row.items() if k not in ("id", "notebook_id")}, sort_keys=True)
+                  for row in rows)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("grading")
+def test_formgrader_shows_and_records_grades_in_the_postgres_gradebook(two_courses, tmp_path):
+    """Formgrader (nbgrader's server extension, its own API) on the PostgreSQL course: the same
+    submissions and scores as on SQLite, and a manual grade a TA enters is stored on the server."""
+    sys.path.insert(0, str(REPO / "tests" / "browser"))
+    from labserver import JupyterLab
+
+    roots, plans = two_courses
+    seen = {}
+    for kind, root in roots.items():
+        with JupyterLab(root, log_path=tmp_path / f"{kind}-server.log") as lab:
+            submissions = _formgrader(lab, f"formgrader/api/submissions/{LESSON}")
+            notebooks = _formgrader(lab, f"formgrader/api/submitted_notebooks/{LESSON}/{LESSON}")
+            assert len(submissions) == 4 and len(notebooks) >= 3, (kind, submissions, notebooks)
+            seen[kind] = (_comparable(submissions), _comparable(notebooks))
+            if kind == "pg":
+                graded = next(nb for nb in notebooks if nb["student"] == "canvas-10000")
+                grades = _formgrader(lab, f"formgrader/api/grades?submission_id={graded['id']}")
+                manual = [g for g in grades if g["max_score"] and g["auto_score"] is None]
+                target = manual[0] if manual else grades[0]
+                stored = _formgrader(lab, f"formgrader/api/grade/{target['id']}", method="PUT",
+                                     body={"manual_score": 0.5, "extra_credit": None})
+                assert stored["manual_score"] == 0.5
+                target_name, target_id, before = target["name"], target["id"], target["manual_score"]
+    assert seen["pg"] == seen["sqlite"]
+    # read back with nbgrader's API, in another process's connection: it is on the server
+    after = cell_grades(roots["pg"])
+    assert after[("canvas-10000", LESSON, LESSON, target_name)][1] == 0.5
+    from nbgrader.api import Gradebook  # the module's other tests see the class as graded
+
+    course = Course(roots["pg"])
+    with Gradebook(course.db_url, course.course_id) as gb:
+        gb.find_grade_by_id(target_id).manual_score = before
+        gb.db.commit()
