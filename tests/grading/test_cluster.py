@@ -72,7 +72,8 @@ def outcomes(root: Path) -> dict:
 
 
 def _outputs(cell: dict) -> tuple:
-    """A cell's outputs, comparable across runs: stdout and stderr each joined into one text.
+    """A cell's outputs, comparable across runs: stdout and stderr each joined into one text, errors
+    by name and message (the diagnosis).
 
     The kernel sends the two streams separately, so how their pieces interleave (and are
     split into outputs) depends on timing, on one machine as on a cluster; what each says does not.
@@ -83,8 +84,8 @@ def _outputs(cell: dict) -> tuple:
         if o["output_type"] == "stream":
             text = o["text"]
             streams[o["name"]] += "".join(text) if isinstance(text, list) else text
-        else:
-            others.append({k: v for k, v in o.items() if k != "execution_count"})
+        else:  # an error's traceback is IPython's rendering of the frames; its name and message are ours
+            others.append({k: v for k, v in o.items() if k not in ("execution_count", "traceback")})
     return streams["stdout"], streams["stderr"], others
 
 

@@ -3,7 +3,7 @@
 Both courses are built, collected (with a Canvas roster: names into the gradebook),
 given a due date and an extension, graded and reported with the ``kmeans-course``
 command, exactly as a TA would; only ``c.CourseDirectory.db_url`` differs. The server
-is the session's ``postgres`` fixture (``tests/conftest.py``). The errors a TA meets
+is the session's ``postgres`` fixture (``tests/grading/conftest.py``). The errors a TA meets
 (server down, driver missing) are tested without a server.
 """
 from __future__ import annotations
@@ -215,8 +215,12 @@ def _comparable(rows: list) -> list:
 def test_formgrader_shows_and_records_grades_in_the_postgres_gradebook(two_courses, tmp_path):
     """Formgrader (nbgrader's server extension, its own API) on the PostgreSQL course: the same
     submissions and scores as on SQLite, and a manual grade a TA enters is stored on the server."""
-    sys.path.insert(0, str(REPO / "tests" / "browser"))
-    from labserver import JupyterLab
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("labserver", REPO / "tests" / "browser" / "labserver.py")
+    labserver = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(labserver)
+    JupyterLab = labserver.JupyterLab
 
     roots, plans = two_courses
     seen = {}
