@@ -18,13 +18,13 @@ never raises for the student's faults.
 The exercises (names, lessons, signatures, points) are listed once, in
 :mod:`autograder.exercises`; their contract is ``docs/curriculum.md``.
 
-``import autograder`` needs only NumPy and :mod:`kmeans_ref`; the mistake catalogue is
-loaded the first time a function fails.
+``import autograder`` imports only the exercise registry (no NumPy: the kernel jail, a
+launcher started as ``python -m autograder.isolation.kernel_jail`` for every grading kernel,
+pays this import each time); the checkers, NumPy and :mod:`kmeans_ref` load with the first
+check, the mistake catalogue the first time a function fails.
 """
 
 from autograder import exercises
-from autograder.checks import results as _results
-from autograder.checks.results import CheckFailed, CheckItem, CheckResult
 from autograder.exercises import Exercise
 
 __all__ = ["check", "run_check", "CheckFailed", "CheckResult", "CheckItem", "POINTS", "EXERCISES",
@@ -70,10 +70,24 @@ def check(name, fn, *, hidden=False):
         callees = dependencies.failing_callees(name, fn)
         if callees:
             result.diagnosis.insert(0, dependencies.note(name, callees))
+    from autograder.checks import results
+
     if result.score <= 0:
-        _raise(CheckFailed(result))
-    _results.note_partial_credit(result)
+        _raise(results.CheckFailed(result))
+    results.note_partial_credit(result)
     return result
+
+
+_FROM_RESULTS = ("CheckFailed", "CheckItem", "CheckResult")
+
+
+def __getattr__(name):
+    """``autograder.CheckFailed`` and the other result types, loaded with the checkers on first use."""
+    if name in _FROM_RESULTS:
+        from autograder.checks import results
+
+        return getattr(results, name)
+    raise AttributeError(f"module 'autograder' has no attribute {name!r}")
 
 
 # The frame that raises is always shown by IPython: a one-line function with a readable

@@ -119,3 +119,28 @@ def read_back(gb, task: Task, structure: dict) -> tuple[dict, Optional[str]]:
         comments = {c.cell.name: c.auto_comment for c in snb.comments}
         notebooks[snb.name] = asdict(NotebookGrades(grades, comments, snb.late_submission_penalty))
     return notebooks, timestamp
+
+
+def share_engine(db_url: str) -> None:
+    """Make every nbgrader ``Gradebook`` of this process open ``db_url`` through one SQLAlchemy engine.
+
+    nbgrader opens a gradebook about ten times per notebook (assignment set-up, cell
+    overwriting, saving grades, ...), each with a new engine: a new connection pool, a
+    new cache of compiled SQL, every table inspected again. A grading worker talks to
+    its own scratch gradebook only, so one engine serves them all (``Gradebook.close``
+    disposes its pool, which the engine refills on the next use). Other URLs open as before.
+    """
+    import nbgrader.api as api
+
+    create = getattr(api.create_engine, "unshared", api.create_engine)
+    engines = {}
+
+    def create_engine(url, *args, **kwargs):
+        if str(url) != db_url:
+            return create(url, *args, **kwargs)
+        if db_url not in engines:
+            engines[db_url] = create(url, *args, **kwargs)
+        return engines[db_url]
+
+    create_engine.unshared = create
+    api.create_engine = create_engine

@@ -218,6 +218,7 @@ def ledger_record(result: Result, merged: dict | None = None, *, batch: str = ""
         "seconds": round(result.seconds, 3),
         "execute_seconds": round(result.execute_seconds, 3),
         "kernel_seconds": round(result.kernel_seconds, 3),
+        "cleanroom_seconds": round(result.cleanroom_seconds, 3),
         "peak_rss_mb": round(result.peak_rss_mb, 1),
         "log": result.log,
         "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -256,6 +257,7 @@ class Merger:
     def merge(self, result: Result, *, previous: dict | None = None) -> dict:
         import warnings
 
+        start = time.perf_counter()
         unflag = bool(previous) and previous.get("status") == "failed"
         with warnings.catch_warnings():
             # nbgrader's add_submission trips SQLAlchemy's autoflush warnings (harmless, noisy)
@@ -263,6 +265,7 @@ class Merger:
             merged = self._merge_retrying(result, unflag)
         merged["had_scores"] |= bool(previous)  # a regrade, even of one that failed before
         record = ledger_record(result, merged, batch=self.batch)
+        record["merge_seconds"] = round(time.perf_counter() - start, 3)  # this process's write, before the line
         self.ledger.append(record)
         return record
 

@@ -50,6 +50,7 @@ class Result:
     seconds: float = 0.0  # wall time of the whole pipeline
     execute_seconds: float = 0.0  # time spent executing cells
     kernel_seconds: float = 0.0  # time spent starting kernels
+    cleanroom_seconds: float = 0.0  # time spent in the post-grading hook (the clean room)
     peak_rss_mb: float = 0.0  # this worker's peak resident memory so far
     worker: int = -1
     log: str = ""  # path of nbgrader's log for this submission

@@ -525,6 +525,29 @@ def _make_shims(channel, allowed, lesson):
     sys.modules["autograder"] = autograder
 
 
+# The lessons' setup cells import pyplot for their figures; no graded function needs it as a
+# rule, so it loads when code first touches it (0.25 s of CPU time, half of this process's start).
+DEFERRED_MODULES = frozenset({"matplotlib.pyplot"})
+
+
+def _defer_imports(names):
+    """Import the modules ``names`` lazily (``importlib.util.LazyLoader``): same module, loaded on first use."""
+    import importlib.abc
+    import importlib.util
+
+    class Deferred(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            others = [f for f in sys.meta_path if f is not self and hasattr(f, "find_spec")] if name in names else []
+            for spec in (f.find_spec(name, path, target) for f in others):
+                if spec is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = importlib.util.LazyLoader(spec.loader)
+                if spec is not None:
+                    return spec
+            return None
+
+    sys.meta_path.insert(0, Deferred())
+
+
 def _callback(channel, ident):
     def call(*args, **kwargs):
         return channel.ask({"kind": "callback", "id": ident, "args": list(args), "kwargs": kwargs})
@@ -623,6 +646,7 @@ def serve(fd_in, fd_out):
         isolation += "; " + restrict_syscalls(sockets="none")
 
     _make_shims(channel, init["allowed"], init["lesson"])
+    _defer_imports(DEFERRED_MODULES)
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     watch = _Watch()
     cells = []

@@ -221,3 +221,17 @@ def test_values_that_are_not_plain_data_are_recorded_per_function():
         box.call("ok")
         foreign = dict(box.foreign)
     assert foreign == {"lie": ["__main__.Liar"]}
+
+
+def test_pyplot_imported_by_a_setup_cell_loads_when_a_function_first_uses_it():
+    # The lessons' setup cells import pyplot for their figures; the clean room defers that import
+    # (half of its start) until student code touches it, and then it works as imported.
+    setup = ("figures", "import matplotlib.pyplot as plt")
+    uses = ("uses", "def uses(x):\n    fig, ax = plt.subplots()\n    ax.plot(x)\n"
+                    "    n = len(ax.lines)\n    plt.close(fig)\n    return n")
+    loaded = ("loaded", "def loaded():\n    import sys\n    m = sys.modules['matplotlib.pyplot']\n"
+                        "    return type(m).__name__ == 'module' and 'subplots' in m.__dict__")
+    with sandbox(setup, uses, loaded) as box:
+        assert box.call("loaded") is False  # imported, not yet executed
+        assert box.call("uses", np.arange(3.0)) == 1
+        assert box.call("loaded") is True

@@ -95,3 +95,38 @@ def test_every_matplotlib_button_icon_is_known():
     out = offline_jshtml(template)
     assert "<i " not in out and "<link" not in out
     assert out.count("<svg") == template.count("<i ")
+
+
+def _drawn(ax):
+    """What a frame put on the axes: its artists by kind, the title and the limits."""
+    kinds = {"collections": len(ax.collections), "lines": len(ax.lines), "patches": len(ax.patches),
+             "texts": len(ax.texts), "images": len(ax.images), "legend": ax.get_legend() is not None}
+    return kinds, ax.get_title(), ax.get_xlim(), ax.get_ylim()
+
+
+def test_every_frame_shows_exactly_what_plot_frame_draws_and_the_layout_is_computed_once():
+    # Frames replace the previous frame's artists instead of clearing the axes: nothing of
+    # frame i - 1 may remain in frame i, and the first drawn frame's layout holds for the rest.
+    import io
+
+    import matplotlib.pyplot as plt
+
+    X = np.random.default_rng(5).normal(size=(2, 40)) + np.repeat([[0.0, 4.0], [0.0, 3.0]], 20, axis=1)
+    anim = plotting.animate_lloyd(X, X[:, [0, 1]], max_iter=4)
+    frames = anim.frames
+    assert len(frames) >= 4, "the data should take a few steps"
+    fig = anim._fig
+    assert fig.get_layout_engine() is not None
+    ax = fig.axes[0]
+    positions = []
+    for i in (0, 1, 2, 3, len(frames) - 1, 1):
+        anim._func(i)
+        fig.savefig(io.BytesIO(), format="png")  # as to_jshtml saves each frame
+        positions.append(ax.get_position().bounds)
+        fresh_fig, fresh_ax = plt.subplots(figsize=(5, 4), dpi=75, layout="constrained")
+        xlim, ylim = ax.get_xlim(), ax.get_ylim()
+        plotting.plot_frame(X, frames[i], ax=fresh_ax, M_prev=frames[i - 1].M if i > 0 else None, xlim=xlim, ylim=ylim)
+        assert _drawn(ax) == _drawn(fresh_ax), f"frame {i}"
+        plt.close(fresh_fig)
+    assert fig.get_layout_engine() is None  # frozen after the first draw
+    assert len(set(positions)) == 1, positions
