@@ -43,7 +43,7 @@ import numpy as np
 from ._parallel import blas_batch, run_blocks
 
 __all__ = ["data_shift", "labels_dtype", "SquaredBlocks", "L1Blocks", "L1Assigner", "SortedFeatures",
-           "sums_by_label", "medians_by_label"]
+           "sums_by_label", "sums_of_columns", "medians_by_label"]
 
 # Target number of scores per block (2 MB): each NumPy call then runs long enough for
 # threads to overlap well (the GIL is taken between calls), and the passes over the
@@ -52,6 +52,9 @@ _BLOCK_FLOATS = 1 << 18
 # At most this many floats of rows and scores per block (1 MB: half a core's L2 cache),
 # so that the passes after the product over a block find it in cache.
 _CACHE_FLOATS = 1 << 17
+# Up to this many clusters, cluster sums of a block are a product with the one-hot labels
+# (2 k c (d + 1) flops in cache) rather than a sort, a gather and np.add.reduceat.
+_ONE_HOT_K = 16
 # L1 passes sweep two (k, c) arrays once per feature: keep those two in a core's L2 cache.
 _L1_BLOCK_FLOATS = 1 << 16
 
@@ -100,17 +103,41 @@ def sums_by_label(rows, z, k, label_dtype):
     contiguous runs with ``np.add.reduceat`` beats ``np.bincount`` per column
     and never builds a one-hot matrix.
     """
+    return sums_of_columns(rows.T, z, k, label_dtype)
+
+
+def sums_of_columns(cols, z, k, label_dtype):
+    """Like :func:`sums_by_label` for observations stored as the columns of ``cols`` (p, n).
+
+    Up to ``_ONE_HOT_K`` clusters the sums are products with the one-hot
+    (n, k) matrix of the labels, cheaper than sorting then (in slices small
+    enough for BLAS to stay on the calling thread, see :func:`blas_batch`).
+    """
+    if k <= _ONE_HOT_K:
+        p, n = cols.shape
+        one_hot = np.empty((n, k))
+        np.equal(z[:, None], np.arange(k), out=one_hot)
+        step = blas_batch(p, k)
+        out = np.zeros((p, k))
+        for j in range(0, n, step):
+            out += np.matmul(cols[:, j:j + step], one_hot[j:j + step])
+        return out.T
     counts = np.bincount(z, minlength=k)
     full = np.flatnonzero(counts)
     order = np.argsort(z.astype(label_dtype, copy=False), kind="stable")
     starts = (np.cumsum(counts) - counts)[full]
-    out = np.zeros((k, rows.shape[1]))
-    out[full] = np.add.reduceat(rows[order], starts, axis=0)
+    out = np.zeros((k, cols.shape[0]))
+    out[full] = np.add.reduceat(np.take(cols, order, axis=1), starts, axis=1).T
     return out
 
 
 class SquaredBlocks:
     """The observations, shifted and cut into blocks for squared-distance passes.
+
+    Block ``i`` holds observations ``i c`` to ``(i + 1) c`` as the columns of a
+    (d + 1, c) array ``[x - s; 1]`` (the last block padded with zero columns),
+    so that a block's scores come out by cluster, (k, c), from one product
+    with a C-contiguous left operand.
 
     Parameters
     ----------
@@ -141,7 +168,7 @@ class SquaredBlocks:
         self.label_dtype = labels_dtype(k)
         self.blocks = None
         if keep:
-            self.blocks = np.empty((self.n_blocks, self.c, self.d + 1))
+            self.blocks = np.empty((self.n_blocks, self.d + 1, self.c))
             run_blocks(self._fill_all, self.n_blocks)
         self._sumsq_value = None
 
@@ -154,14 +181,14 @@ class SquaredBlocks:
 
     # -- building blocks ----------------------------------------------------------
     def _fill(self, i, out):
-        """Write block i as rows [x - s, 1] into out (c, d + 1); padding rows are 0."""
+        """Write block i as columns [x - s; 1] into out (d + 1, c); padding columns are 0."""
         start = i * self.c
         stop = min(start + self.c, self.N)
         n = stop - start
-        np.subtract(self.X[:, start:stop].T, self.shift, out=out[:n, :self.d])
-        out[:n, self.d] = 1.0
+        np.subtract(self.X[:, start:stop], self.shift[:, None], out=out[:self.d, :n])
+        out[self.d, :n] = 1.0
         if n < self.c:
-            out[n:] = 0.0  # padding rows: zero distance to everything, zero weight
+            out[:, n:] = 0.0  # padding: zero distance to everything, zero weight
         return out
 
     def _fill_all(self, blocks):
@@ -172,39 +199,25 @@ class SquaredBlocks:
         return self.blocks[i] if self.blocks is not None else self._fill(i, scratch)
 
     def _sumsq(self, blocks):
-        scratch = np.empty((self.c, self.d + 1))
+        scratch = np.empty((self.d + 1, self.c))
         total = 0.0
         for i in blocks:
-            B = self._block(i, scratch)[:, :self.d]
-            total += float(np.einsum("ij,ij->", B, B))
+            flat = self._block(i, scratch)[:self.d].reshape(-1)  # padding columns add 0
+            total += float(np.dot(flat, flat))
         return total
 
     def augmented(self, Mc):
-        """``[-2 Mc^T, ||Mc||^2]`` of shape (k, d + 1) for shifted centroids ``Mc`` (d, k).
-
-        Returned as the transpose of a C-contiguous (d + 1, k) array: the right
-        operand of the products then needs no transposition in BLAS, which
-        makes them about twice as fast for small d.
-        """
-        AT = np.empty((self.d + 1, self.k))
-        np.multiply(Mc, -2.0, out=AT[:self.d])
-        AT[self.d] = np.einsum("ij,ij->j", Mc, Mc)
-        return AT.T
+        """``[-2 Mc^T, ||Mc||^2]``, C-contiguous of shape (k, d + 1), for shifted centroids ``Mc`` (d, k)."""
+        A = np.empty((self.k, self.d + 1))
+        np.multiply(Mc.T, -2.0, out=A[:, :self.d])
+        A[:, self.d] = np.einsum("ij,ij->j", Mc, Mc)
+        return A
 
     def _scores(self, Xb, A, ws):
-        """``||m||^2 - 2 x.m`` for one block, by batched small products: shape (c // b, b, k)."""
+        """``||m||^2 - 2 x.m`` for one block (d + 1, c), as (k, c), by batched small products."""
         c, b = self.c, self.b
-        batches = Xb.reshape(c // b, b, self.d + 1)
-        np.matmul(batches, A.T, out=ws.S)
+        np.matmul(A, Xb.reshape(self.d + 1, c // b, b).transpose(1, 0, 2), out=ws.S_batches)
         return ws.S
-
-    def _labels(self, S, out):
-        """Lowest index of the smallest score of every observation of a block, into out (c,)."""
-        return np.argmin(S.reshape(self.c, self.k), axis=1, out=out)
-
-    def _scores_by_cluster(self, S):
-        """The scores of a block as a (k, c) view."""
-        return S.reshape(self.c, self.k).T
 
     # -- passes -------------------------------------------------------------------
     def step(self, Mc, z_old=None, sums=None, update=True):
@@ -227,7 +240,7 @@ class SquaredBlocks:
         Returns
         -------
         z : ndarray of shape (padded,)
-            Labels (padding rows get label 0 and weight 0).
+            Labels (padding columns get label 0 and weight 0).
         sums : ndarray of shape (k, d + 1) or None
             Column ``d`` holds the cluster sizes.
         """
@@ -242,20 +255,20 @@ class SquaredBlocks:
             moved, new, old = [], [], []
             for i in blocks:
                 Xb = self._block(i, ws.scratch)
-                zb = self._labels(self._scores(Xb, A, ws), z[i * c:(i + 1) * c])
+                zb = ws.argmin(self._scores(Xb, A, ws), z[i * c:(i + 1) * c])
                 if delta:
                     zo = z_old[i * c:(i + 1) * c]
                     changed = np.flatnonzero(zb != zo)
                     if changed.size:
-                        moved.append(Xb[changed])
+                        moved.append(np.take(Xb, changed, axis=1))
                         new.append(zb[changed])
                         old.append(zo[changed])
                 elif update:
-                    part += sums_by_label(Xb, zb, k, dt)
+                    part += sums_of_columns(Xb, zb, k, dt)
             if moved:
-                rows = np.concatenate(moved)
-                part += sums_by_label(rows, np.concatenate(new), k, dt)
-                part -= sums_by_label(rows, np.concatenate(old), k, dt)
+                cols = np.concatenate(moved, axis=1)
+                part += sums_of_columns(cols, np.concatenate(new), k, dt)
+                part -= sums_of_columns(cols, np.concatenate(old), k, dt)
             return part
 
         parts = run_blocks(work, self.n_blocks)
@@ -287,10 +300,9 @@ class SquaredBlocks:
                 S = self._scores(Xb, A, ws)
                 start = i * self.c
                 n = min(self.c, self.N - start)
-                B = Xb[:n, :self.d]
+                B = Xb[:self.d, :n]
                 D = out[:, start:start + n]
-                np.add(self._scores_by_cluster(S)[:, :n],
-                       np.einsum("ij,ij->i", B, B), out=D)
+                np.add(S[:, :n], np.einsum("ij,ij->j", B, B), out=D)
                 np.maximum(D, 0.0, out=D)
             return None
 
@@ -299,19 +311,15 @@ class SquaredBlocks:
 
     def sse(self, Mc, z):
         """``sum_i ||x_i - m_{z_i}||^2`` computed directly (no norm trick) for labels z (padded,)."""
-        MT = np.ascontiguousarray(Mc.T)
-
         def work(blocks):
-            scratch = None if self.blocks is not None else np.empty((self.c, self.d + 1))
-            diff = np.empty((self.c, self.d))
+            scratch = None if self.blocks is not None else np.empty((self.d + 1, self.c))
             total = 0.0
             for i in blocks:
                 start = i * self.c
                 n = min(self.c, self.N - start)
-                D = diff[:n]
-                np.take(MT, z[start:start + n], axis=0, out=D)
-                np.subtract(self._block(i, scratch)[:n, :self.d], D, out=D)
-                flat = D.reshape(-1)
+                diff = np.take(Mc, z[start:start + n], axis=1)
+                np.subtract(self._block(i, scratch)[:self.d, :n], diff, out=diff)
+                flat = diff.reshape(-1)
                 total += float(np.dot(flat, flat))
             return total
 
@@ -322,9 +330,11 @@ class _Workspace:
     """Per-thread buffers of a :class:`SquaredBlocks` pass."""
 
     def __init__(self, blocks):
-        nb, k, b, c = blocks.c // blocks.b, blocks.k, blocks.b, blocks.c
-        self.S = np.empty((nb, b, k))
-        self.scratch = None if blocks.blocks is not None else np.empty((c, blocks.d + 1))
+        k, b, c = blocks.k, blocks.b, blocks.c
+        self.S = np.empty((k, c))
+        self.S_batches = self.S.reshape(k, c // b, b).transpose(1, 0, 2)  # a view: products write into S
+        self.argmin = _LowestArgmin((k, c), axis=0, k=k)
+        self.scratch = None if blocks.blocks is not None else np.empty((blocks.d + 1, c))
 
 
 class L1Blocks:
