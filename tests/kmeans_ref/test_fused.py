@@ -117,7 +117,7 @@ def test_bounded_l1_assignment_equals_full_passes(integers):
         M = M_new + rng.normal(scale=0.01, size=M.shape) * (not integers)
 
 
-@pytest.mark.parametrize("k", [2, 3, 8, 31, 40])
+@pytest.mark.parametrize("k", [2, 3, 8, 31, 40, 64])
 def test_scores_give_exact_ties_the_lowest_label(k, monkeypatch):
     # Integer data: every score is an exact integer, so ties are exact and the lowest
     # index must win; small blocks (several blocks, a partial last one).
