@@ -64,9 +64,12 @@ def lloyd(X, M0, max_iter=100):
 
     What the lesson API's contract costs: ``losses`` come from the cluster
     sums at ``O(k d)`` per update (no extra pass); the dense ``Y`` is built
-    once, at return (:func:`dense_labels`): measured 0.05 s for k = 32,
-    N = 3 * 10**5, 0.09 s for k = 8, N = 10**6 and about 0.6 s for k = 64,
-    N = 10**6 (512 MB; 2 busy cores), to be shared among the iterations.
+    once, at return (:func:`dense_labels`). Measured for N = 10**6 (best of 7,
+    default threads, 2 busy cores): 0.8 ms for k = 2, 7.8 ms for k = 8 and
+    105 ms for k = 64 (512 MB); for N = 10**5: 0.1, 0.3 and 12 ms. Shared
+    among the iterations, that is about 5 ms per iteration of a 20-iteration
+    run at k = 64, N = 10**6, the one shape of ``bench_lloyd.py --grid`` where
+    it weighs (about a tenth of an iteration there).
     ``KMeans`` returns integer labels and has no such cost.
 
     See Also
