@@ -56,6 +56,10 @@ _CACHE_FLOATS = 1 << 17
 # runs along rows (vectorised for long rows): 10-20 % faster than the branch-free argmin
 # over (k, c) at k = 64, d <= 16, equal at k = 32 (single thread, best of 7).
 _ROW_SCORES_K = 48
+# With two clusters and at least this many features, labels come from one score
+# difference (a matrix-vector product): at d = 64, 11.7 ms against 41 ms for the two
+# scores on 400,000 observations (2 threads, busy machine); slower at d = 16.
+_GAP_MIN_D = 32
 # Up to this many clusters, cluster sums of a block are a product with the one-hot labels
 # (2 k c (d + 1) flops in cache) rather than a sort, a gather and np.add.reduceat.
 _ONE_HOT_K = 16
@@ -238,6 +242,12 @@ class SquaredBlocks:
             np.matmul(A, Xb.reshape(self.d + 1, c // b, b).transpose(1, 0, 2), out=ws.S_batches)
         return ws.S
 
+    def _gaps(self, Xb, gap, ws):
+        """Score of cluster 1 minus score of cluster 0 for one block, (c,), by batched products."""
+        c, b = self.c, self.b
+        np.matmul(gap, Xb.reshape(self.d + 1, c // b, b).transpose(1, 0, 2), out=ws.gaps_batches)
+        return ws.gaps
+
     # -- passes -------------------------------------------------------------------
     def step(self, Mc, z_old=None, sums=None, update=True):
         """One pass: nearest labels, and optionally the cluster sums of the new labels.
@@ -268,13 +278,20 @@ class SquaredBlocks:
         delta = update and z_old is not None and sums is not None
         c, k, dt = self.c, self.k, self.label_dtype
 
+        # Two clusters and many features: the sign of one score difference (a matrix-vector
+        # product) gives the label, 1 only when strictly lower so that 0 wins a tie.
+        gap = (A[1] - A[0])[None, :] if k == 2 and self.d >= _GAP_MIN_D else None
+
         def work(blocks):
             ws = _Workspace(self)
             part = np.zeros((k, self.d + 1)) if update else None
             moved, new, old = [], [], []
             for i in blocks:
                 Xb = self._block(i, ws.scratch)
-                zb = ws.argmin(self._scores(Xb, A, ws), z[i * c:(i + 1) * c])
+                if gap is None:
+                    zb = ws.argmin(self._scores(Xb, A, ws), z[i * c:(i + 1) * c])
+                else:
+                    zb = np.less(self._gaps(Xb, gap, ws), 0.0, out=z[i * c:(i + 1) * c])
                 if delta:
                     zo = z_old[i * c:(i + 1) * c]
                     changed = np.flatnonzero(zb != zo)
@@ -359,6 +376,8 @@ class _Workspace:
             self.S = np.empty((k, c))
             self.S_batches = self.S.reshape(k, c // b, b).transpose(1, 0, 2)
             self.argmin = _LowestArgmin((k, c), axis=0, k=k)
+        self.gaps = np.empty(c)
+        self.gaps_batches = self.gaps.reshape(c // b, 1, b)
         self.scratch = None if blocks.blocks is not None else np.empty((blocks.d + 1, c))
 
 

@@ -140,6 +140,22 @@ def test_scores_give_exact_ties_the_lowest_label(k, monkeypatch):
                                                       z[:blocks.N], k, np.uint8))
 
 
+@pytest.mark.parametrize("d", [3, 40])
+def test_two_clusters_ties_go_to_the_first(d):
+    # From 32 features on, two clusters are told apart by the sign of one score difference.
+    rng = np.random.default_rng(d)
+    X = rng.integers(-2, 3, size=(d, 4_000)).astype(float)
+    M = X[:, [0, 0]].copy()
+    M[0, 1] += 2  # M[:, 0] + e_0 is at distance 1 from both centres: a tie
+    X[:, ::7] = M[:, :1] + np.eye(d)[:, :1]
+    blocks = SquaredBlocks(X, 2)
+    z, sums = blocks.step(M - blocks.shift[:, None])
+    D = ((X[:, None, :] - M[:, :, None]) ** 2).sum(axis=0)
+    assert (D[0] == D[1]).sum() >= 4_000 // 7
+    np.testing.assert_array_equal(z[:blocks.N], np.argmin(D, axis=0))
+    np.testing.assert_array_equal(sums[:, -1], np.bincount(np.argmin(D, axis=0), minlength=2))
+
+
 @pytest.mark.parametrize("k", [1, 3, 64, 300])
 def test_dense_labels_is_the_one_hot_matrix(k):
     z = np.random.default_rng(k).integers(0, k, size=10_001)
