@@ -222,8 +222,8 @@ class SquaredBlocks:
         scratch = np.empty((self.d + 1, self.c))
         total = 0.0
         for i in blocks:
-            flat = self._block(i, scratch)[:self.d].reshape(-1)  # padding columns add 0
-            total += float(np.dot(flat, flat))
+            B = self._block(i, scratch)[:self.d]  # padding columns add 0
+            total += float(np.einsum("ij,ij->", B, B))
         return total
 
     def augmented(self, Mc):
@@ -360,8 +360,7 @@ class SquaredBlocks:
                 n = min(self.c, self.N - start)
                 diff = np.take(Mc, z[start:start + n], axis=1)
                 np.subtract(self._block(i, scratch)[:self.d, :n], diff, out=diff)
-                flat = diff.reshape(-1)
-                total += float(np.dot(flat, flat))
+                total += float(np.einsum("ij,ij->", diff, diff))
             return total
 
         return float(sum(run_blocks(work, self.n_blocks)))
