@@ -60,6 +60,10 @@ _ROW_SCORES_K = 48
 # difference (a matrix-vector product): at d = 64, 11.7 ms against 41 ms for the two
 # scores on 400,000 observations (2 threads, busy machine); slower at d = 16.
 _GAP_MIN_D = 32
+# Passes over less data and scores than this per thread run on fewer threads: at
+# N = 10**4, d = 2, k = 8 a Lloyd iteration took 0.26 ms on one thread, 0.72 ms on two
+# (the GIL, taken between NumPy calls this short, serialises them).
+_THREAD_FLOATS = 1 << 18
 # Up to this many clusters, cluster sums of a block are a product with the one-hot labels
 # (2 k c (d + 1) flops in cache) rather than a sort, a gather and np.add.reduceat.
 _ONE_HOT_K = 16
@@ -96,13 +100,18 @@ def labels_dtype(k):
     return np.intp
 
 
+def pass_threads(N, inner, k):
+    """Threads worth using for a squared pass: one per ``_THREAD_FLOATS`` of data and scores."""
+    return max(1, min(n_threads(), N * (inner + k) // _THREAD_FLOATS))
+
+
 def _block_sizes(N, inner, k):
     """(b, c): observations per BLAS call and per block (a multiple of b).
 
-    At least two blocks per thread when N allows it, so that small data sets
-    still use every core and the threads end together.
+    At least two blocks per thread when N allows it, so that the threads
+    end together.
     """
-    share = -(-N // (2 * n_threads()))
+    share = -(-N // (2 * pass_threads(N, inner, k)))
     most = blas_batch(inner, k)
     b = min(most, -(-share // -(-share // most) // 8) * 8)  # whole batches fill a share
     c = b * max(1, min(_BLOCK_FLOATS // (k * b), _CACHE_FLOATS // ((inner + k) * b)))
@@ -180,18 +189,19 @@ class SquaredBlocks:
         self.n_blocks = -(-self.N // self.c)
         self.padded = self.n_blocks * self.c
         self.label_dtype = labels_dtype(k)
+        self.threads = pass_threads(self.N, self.d + 1, k)
         self.rows = k >= _ROW_SCORES_K
         self.blocks = None
         if keep:
             self.blocks = np.empty((self.n_blocks, self.d + 1, self.c))
-            run_blocks(self._fill_all, self.n_blocks)
+            run_blocks(self._fill_all, self.n_blocks, self.threads)
         self._sumsq_value = None
 
     @property
     def sumsq(self):
         """``sum_i ||x_i - s||^2`` (computed on first use)."""
         if self._sumsq_value is None:
-            self._sumsq_value = float(sum(run_blocks(self._sumsq, self.n_blocks)))
+            self._sumsq_value = float(sum(run_blocks(self._sumsq, self.n_blocks, self.threads)))
         return self._sumsq_value
 
     # -- building blocks ----------------------------------------------------------
@@ -312,7 +322,7 @@ class SquaredBlocks:
                 part -= sums_of_columns(cols, np.concatenate(old), k, dt)
             return part
 
-        parts = run_blocks(work, self.n_blocks)
+        parts = run_blocks(work, self.n_blocks, self.threads)
         if not update:
             return z, None
         return z, sum(parts) + (sums if delta else 0.0)
@@ -347,7 +357,7 @@ class SquaredBlocks:
                 np.maximum(D, 0.0, out=D)
             return None
 
-        run_blocks(work, self.n_blocks)
+        run_blocks(work, self.n_blocks, self.threads)
         return out
 
     def sse(self, Mc, z):
@@ -363,7 +373,7 @@ class SquaredBlocks:
                 total += float(np.einsum("ij,ij->", diff, diff))
             return total
 
-        return float(sum(run_blocks(work, self.n_blocks)))
+        return float(sum(run_blocks(work, self.n_blocks, self.threads)))
 
 
 class _Workspace:

@@ -33,6 +33,14 @@ def test_run_blocks_interleaves_and_covers_everything():
     assert sorted(sum(parts, [])) == list(range(7))
     with thread_limit(1):
         assert run_blocks(lambda blocks: list(blocks), 3) == [[0, 1, 2]]
+    with thread_limit(2):
+        assert run_blocks(lambda blocks: list(blocks), 3, max_threads=1) == [[0, 1, 2]]
+
+
+def test_small_passes_stay_on_one_thread():
+    with thread_limit(2):
+        assert SquaredBlocks(np.zeros((2, 10_000)), 8).threads == 1
+        assert SquaredBlocks(np.zeros((16, 100_000)), 8).threads == 2
 
 
 @pytest.mark.parametrize("N, d, k", [(70_001, 5, 9), (4_000, 3, 300)])
