@@ -20,7 +20,8 @@ until they return; see :mod:`kmeans_ref._fused` for how each pass is done.
 
 import numpy as np
 
-from ._fused import L1Assigner, L1Blocks, SortedFeatures, SquaredBlocks, labels_dtype
+from ._fused import SquaredBlocks, labels_dtype
+from ._fused_l1 import L1Assigner, L1Blocks, SortedFeatures
 from ._parallel import run_blocks
 from ._validation import check_centroids, check_data, check_int
 
@@ -195,8 +196,8 @@ def _kmedians(X, M0, max_iter):
     """k-medians loop on labels; prior validation of data is assumed.
 
     The assignment skips observations whose nearest centroid provably did
-    not change (see :class:`kmeans_ref._fused.L1Assigner`); the medians come
-    from features sorted once (see :class:`kmeans_ref._fused.SortedFeatures`).
+    not change (see :class:`kmeans_ref._fused_l1.L1Assigner`); the medians come
+    from features sorted once (see :class:`kmeans_ref._fused_l1.SortedFeatures`).
     """
     blocks = L1Blocks(X, M0.shape[1])
     nearest = L1Assigner(blocks)

@@ -108,7 +108,7 @@ def test_pool_survives_fork():
 def test_bounded_l1_assignment_equals_full_passes(integers):
     # Elkan's bounds skip points; the labels must be those of a full pass at every step,
     # ties included (integer data has many exact ties, which the bounds never skip).
-    from kmeans_ref._fused import L1Assigner, L1Blocks, SortedFeatures, medians_by_label
+    from kmeans_ref._fused_l1 import L1Assigner, L1Blocks, SortedFeatures, medians_by_label
 
     rng = np.random.default_rng(11)
     X = rng.integers(-3, 4, size=(3, 6_000)).astype(float) if integers else rng.normal(size=(4, 6_000))
