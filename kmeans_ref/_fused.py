@@ -12,44 +12,58 @@ matrix product (BLAS). Two details keep it accurate:
   rather than of its distance to the origin; ``s`` is a multiple of a power
   of two, so integer (and other dyadic) data are shifted exactly and exact
   ties stay exact ties;
-- the argmin only needs ``||m||^2 - 2 x.m``: each block of observations is
-  stored as rows ``[x - s, 1]`` and multiplied by ``[-2 (m - s); ||m - s||^2]``,
+- the argmin only needs ``||m||^2 - 2 x.m``: each observation is stored as
+  ``[x - s; 1]`` and multiplied by ``[-2 (m - s); ||m - s||^2]``,
   a single product with no separate pass to add the norms.
 
-Work is cut into blocks of ``c`` observations whose ``k * c`` scores fit in a
-core's cache; no ``(N, k)`` or ``(N, k, d)`` array is ever formed (peak extra
-memory ``O(c k)`` per thread, plus one shifted copy of ``X`` when a loop
+Work is cut into blocks of ``c`` observations whose rows and ``k * c``
+scores fit together in a core's L2 cache, so that the product, the argmin and
+the gathering of the observations that changed cluster find the block in
+cache; no ``(N, k)`` or ``(N, k, d)`` array is ever formed (peak extra memory
+``O(c (d + k))`` per thread, plus one shifted copy of ``X`` when a loop
 reuses it). Blocks run on a few threads (:mod:`._parallel`).
 
-Scores of a block are laid out by cluster, (k, c), for k < 32, where the
-argmin over clusters is branch-free (:class:`_LowestArgmin`); from 32 clusters
-on they are laid out by observation, (c, k), and ``np.argmin`` runs along rows
-(vectorised in NumPy for long rows: about 2.5x faster than
-:class:`_LowestArgmin` at k = 64). Either way the lowest index wins a tie. Lloyd's
-cluster sums are updated with the observations that changed cluster only,
-and k-medians skips observations whose nearest centroid provably did not
-change (:class:`L1Assigner`) and reads medians off presorted features
-(:class:`SortedFeatures`).
+Blocks are stored as columns, (d + 1, c). Below 48 clusters a block's scores
+come out by cluster, (k, c), from a product with a C-contiguous left
+operand, and the argmin over clusters is branch-free (:class:`_LowestArgmin`);
+from 48 on they come out by observation, (c, k), and ``np.argmin`` runs along
+rows. Either way the lowest index wins a tie. Measured single-threaded on
+this project's 2-core AVX-512 machine (NumPy 2.4, OpenBLAS 0.3.31, CPU time,
+best of 7 on 300,000 uniform observations): product and argmin take 4.9 ms
+(k, c) against 10.0 ms (c, k) at d = 2, k = 16; 10.3 against 15.9 ms at
+d = 16, k = 16; equal at k = 32; 21.6 against 17.5 ms at d = 2, k = 64.
+Lloyd's cluster sums are updated with the observations that changed cluster
+only. The L1 passes of k-medians are in :mod:`._fused_l1`.
 """
 
 import numpy as np
 
-from ._parallel import blas_batch, run_blocks
+from ._parallel import blas_batch, n_threads, run_blocks
 
-__all__ = ["data_shift", "labels_dtype", "SquaredBlocks", "L1Blocks", "L1Assigner", "SortedFeatures",
-           "sums_by_label", "medians_by_label"]
+__all__ = ["data_shift", "labels_dtype", "SquaredBlocks", "sums_by_label", "sums_of_columns"]
 
 # Target number of scores per block (2 MB): each NumPy call then runs long enough for
 # threads to overlap well (the GIL is taken between calls), and the passes over the
 # scores still find them in cache.
 _BLOCK_FLOATS = 1 << 18
-# From this many clusters on, scores are laid out one row per observation: np.argmin
-# along rows of k >= 32 contiguous scores is vectorised and beats _LowestArgmin, and the
-# products are a little faster in that layout. Below, np.argmin along short rows is not
-# vectorised and _LowestArgmin over (k, c) scores is faster (measured on AVX-512, NumPy 2.4).
-_ROW_SCORES_K = 32
-# L1 passes sweep two (k, c) arrays once per feature: keep those two in a core's L2 cache.
-_L1_BLOCK_FLOATS = 1 << 16
+# At most this many floats of rows and scores per block (1 MB: half a core's L2 cache),
+# so that the passes after the product over a block find it in cache.
+_CACHE_FLOATS = 1 << 17
+# From this many clusters on, scores are laid out by observation, (c, k), and np.argmin
+# runs along rows (vectorised for long rows): 10-20 % faster than the branch-free argmin
+# over (k, c) at k = 64, d <= 16, equal at k = 32 (single thread, best of 7).
+_ROW_SCORES_K = 48
+# With two clusters and at least this many features, labels come from one score
+# difference (a matrix-vector product): at d = 64, 11.7 ms against 41 ms for the two
+# scores on 400,000 observations (2 threads, busy machine); slower at d = 16.
+_GAP_MIN_D = 32
+# Passes over less data and scores than this per thread run on fewer threads: at
+# N = 10**4, d = 2, k = 8 a Lloyd iteration took 0.26 ms on one thread, 0.72 ms on two
+# (the GIL, taken between NumPy calls this short, serialises them).
+_THREAD_FLOATS = 1 << 18
+# Up to this many clusters, cluster sums of a block are a product with the one-hot labels
+# (2 k c (d + 1) flops in cache) rather than a sort, a gather and np.add.reduceat.
+_ONE_HOT_K = 16
 
 
 def data_shift(X):
@@ -81,11 +95,22 @@ def labels_dtype(k):
     return np.intp
 
 
+def pass_threads(N, inner, k):
+    """Threads worth using for a squared pass: one per ``_THREAD_FLOATS`` of data and scores."""
+    return max(1, min(n_threads(), N * (inner + k) // _THREAD_FLOATS))
+
+
 def _block_sizes(N, inner, k):
-    """(b, c): rows per BLAS call and rows per block (a multiple of b)."""
-    b = min(blas_batch(inner, k), -(-N // 8) * 8)
-    c = b * max(1, _BLOCK_FLOATS // (k * b))
-    c = min(c, -(-N // b) * b)
+    """(b, c): observations per BLAS call and per block (a multiple of b).
+
+    At least two blocks per thread when N allows it, so that the threads
+    end together.
+    """
+    share = -(-N // (2 * pass_threads(N, inner, k)))
+    most = blas_batch(inner, k)
+    b = min(most, -(-share // -(-share // most) // 8) * 8)  # whole batches fill a share
+    c = b * max(1, min(_BLOCK_FLOATS // (k * b), _CACHE_FLOATS // ((inner + k) * b)))
+    c = min(c, -(-share // b) * b)
     return b, c
 
 
@@ -96,17 +121,41 @@ def sums_by_label(rows, z, k, label_dtype):
     contiguous runs with ``np.add.reduceat`` beats ``np.bincount`` per column
     and never builds a one-hot matrix.
     """
+    return sums_of_columns(rows.T, z, k, label_dtype)
+
+
+def sums_of_columns(cols, z, k, label_dtype):
+    """Like :func:`sums_by_label` for observations stored as the columns of ``cols`` (p, n).
+
+    Up to ``_ONE_HOT_K`` clusters the sums are products with the one-hot
+    (n, k) matrix of the labels, cheaper than sorting then (in slices small
+    enough for BLAS to stay on the calling thread, see :func:`blas_batch`).
+    """
+    if k <= _ONE_HOT_K:
+        p, n = cols.shape
+        one_hot = np.empty((n, k))
+        np.equal(z[:, None], np.arange(k), out=one_hot)
+        step = blas_batch(p, k)
+        out = np.zeros((p, k))
+        for j in range(0, n, step):
+            out += np.matmul(cols[:, j:j + step], one_hot[j:j + step])
+        return out.T
     counts = np.bincount(z, minlength=k)
     full = np.flatnonzero(counts)
     order = np.argsort(z.astype(label_dtype, copy=False), kind="stable")
     starts = (np.cumsum(counts) - counts)[full]
-    out = np.zeros((k, rows.shape[1]))
-    out[full] = np.add.reduceat(rows[order], starts, axis=0)
+    out = np.zeros((k, cols.shape[0]))
+    out[full] = np.add.reduceat(np.take(cols, order, axis=1), starts, axis=1).T
     return out
 
 
 class SquaredBlocks:
     """The observations, shifted and cut into blocks for squared-distance passes.
+
+    Block ``i`` holds observations ``i c`` to ``(i + 1) c`` as the columns of a
+    (d + 1, c) array ``[x - s; 1]`` (the last block padded with zero columns),
+    so that a block's scores come out by cluster, (k, c), from one product
+    with a C-contiguous left operand.
 
     Parameters
     ----------
@@ -135,30 +184,36 @@ class SquaredBlocks:
         self.n_blocks = -(-self.N // self.c)
         self.padded = self.n_blocks * self.c
         self.label_dtype = labels_dtype(k)
+        self.threads = pass_threads(self.N, self.d + 1, k)
         self.rows = k >= _ROW_SCORES_K
         self.blocks = None
         if keep:
-            self.blocks = np.empty((self.n_blocks, self.c, self.d + 1))
-            run_blocks(self._fill_all, self.n_blocks)
+            self.blocks = np.empty((self.n_blocks, self.d + 1, self.c))
+            run_blocks(self._fill_all, self.n_blocks, self.threads)
         self._sumsq_value = None
 
     @property
     def sumsq(self):
         """``sum_i ||x_i - s||^2`` (computed on first use)."""
         if self._sumsq_value is None:
-            self._sumsq_value = float(sum(run_blocks(self._sumsq, self.n_blocks)))
+            self._sumsq_value = float(sum(run_blocks(self._sumsq, self.n_blocks, self.threads)))
         return self._sumsq_value
 
     # -- building blocks ----------------------------------------------------------
     def _fill(self, i, out):
-        """Write block i as rows [x - s, 1] into out (c, d + 1); padding rows are 0."""
+        """Write block i as columns [x - s; 1] into out (d + 1, c); padding columns are 0."""
         start = i * self.c
         stop = min(start + self.c, self.N)
         n = stop - start
-        np.subtract(self.X[:, start:stop].T, self.shift, out=out[:n, :self.d])
-        out[:n, self.d] = 1.0
+        part = out[:self.d, :n]
+        if self.X.strides[1] == self.X.itemsize:
+            np.subtract(self.X[:, start:stop], self.shift[:, None], out=part)
+        else:  # samples stored by row: a plain transposing copy first is faster
+            np.copyto(part, self.X[:, start:stop])
+            part -= self.shift[:, None]
+        out[self.d, :n] = 1.0
         if n < self.c:
-            out[n:] = 0.0  # padding rows: zero distance to everything, zero weight
+            out[:, n:] = 0.0  # padding: zero distance to everything, zero weight
         return out
 
     def _fill_all(self, blocks):
@@ -169,19 +224,19 @@ class SquaredBlocks:
         return self.blocks[i] if self.blocks is not None else self._fill(i, scratch)
 
     def _sumsq(self, blocks):
-        scratch = np.empty((self.c, self.d + 1))
+        scratch = np.empty((self.d + 1, self.c))
         total = 0.0
         for i in blocks:
-            B = self._block(i, scratch)[:, :self.d]
+            B = self._block(i, scratch)[:self.d]  # padding columns add 0
             total += float(np.einsum("ij,ij->", B, B))
         return total
 
     def augmented(self, Mc):
         """``[-2 Mc^T, ||Mc||^2]`` of shape (k, d + 1) for shifted centroids ``Mc`` (d, k).
 
-        With ``self.rows`` it is returned as the transpose of a C-contiguous
-        (d + 1, k) array: the right operand of the products then needs no
-        transposition in BLAS, which makes them about twice as fast for small d.
+        C-contiguous, or with ``self.rows`` the transpose of a C-contiguous
+        (d + 1, k) array: either way the operand of the products that BLAS
+        reads fastest for that layout.
         """
         AT = np.empty((self.d + 1, self.k))
         np.multiply(Mc, -2.0, out=AT[:self.d])
@@ -189,30 +244,19 @@ class SquaredBlocks:
         return AT.T if self.rows else np.ascontiguousarray(AT.T)
 
     def _scores(self, Xb, A, ws):
-        """``||m||^2 - 2 x.m`` for one block, by batched small products.
-
-        Shape (c // b, b, k) (one row of scores per observation) when
-        ``self.rows`` is set, else (c // b, k, b).
-        """
+        """``||m||^2 - 2 x.m`` for one block (d + 1, c), as a (k, c) array or view, by batched small products."""
         c, b = self.c, self.b
-        batches = Xb.reshape(c // b, b, self.d + 1)
         if self.rows:
-            np.matmul(batches, A.T, out=ws.S)
+            np.matmul(Xb.T.reshape(c // b, b, self.d + 1), A.T, out=ws.S_batches)
         else:
-            np.matmul(A, batches.transpose(0, 2, 1), out=ws.S)
+            np.matmul(A, Xb.reshape(self.d + 1, c // b, b).transpose(1, 0, 2), out=ws.S_batches)
         return ws.S
 
-    def _labels(self, S, ws, out):
-        """Lowest index of the smallest score of every observation of a block, into out (c,)."""
-        if self.rows:
-            return np.argmin(S.reshape(self.c, self.k), axis=1, out=out)
-        return ws.argmin(S, out)
-
-    def _scores_by_cluster(self, S):
-        """The scores of a block as a (k, c) view."""
-        if self.rows:
-            return S.reshape(self.c, self.k).T
-        return S.transpose(1, 0, 2).reshape(self.k, self.c)
+    def _gaps(self, Xb, gap, ws):
+        """Score of cluster 1 minus score of cluster 0 for one block, (c,), by batched products."""
+        c, b = self.c, self.b
+        np.matmul(gap, Xb.reshape(self.d + 1, c // b, b).transpose(1, 0, 2), out=ws.gaps_batches)
+        return ws.gaps
 
     # -- passes -------------------------------------------------------------------
     def step(self, Mc, z_old=None, sums=None, update=True):
@@ -235,7 +279,7 @@ class SquaredBlocks:
         Returns
         -------
         z : ndarray of shape (padded,)
-            Labels (padding rows get label 0 and weight 0).
+            Labels (padding columns get label 0 and weight 0).
         sums : ndarray of shape (k, d + 1) or None
             Column ``d`` holds the cluster sizes.
         """
@@ -244,29 +288,36 @@ class SquaredBlocks:
         delta = update and z_old is not None and sums is not None
         c, k, dt = self.c, self.k, self.label_dtype
 
+        # Two clusters and many features: the sign of one score difference (a matrix-vector
+        # product) gives the label, 1 only when strictly lower so that 0 wins a tie.
+        gap = (A[1] - A[0])[None, :] if k == 2 and self.d >= _GAP_MIN_D else None
+
         def work(blocks):
             ws = _Workspace(self)
             part = np.zeros((k, self.d + 1)) if update else None
             moved, new, old = [], [], []
             for i in blocks:
                 Xb = self._block(i, ws.scratch)
-                zb = self._labels(self._scores(Xb, A, ws), ws, z[i * c:(i + 1) * c])
+                if gap is None:
+                    zb = ws.argmin(self._scores(Xb, A, ws), z[i * c:(i + 1) * c])
+                else:
+                    zb = np.less(self._gaps(Xb, gap, ws), 0.0, out=z[i * c:(i + 1) * c])
                 if delta:
                     zo = z_old[i * c:(i + 1) * c]
                     changed = np.flatnonzero(zb != zo)
                     if changed.size:
-                        moved.append(Xb[changed])
+                        moved.append(np.take(Xb, changed, axis=1))
                         new.append(zb[changed])
                         old.append(zo[changed])
                 elif update:
-                    part += sums_by_label(Xb, zb, k, dt)
+                    part += sums_of_columns(Xb, zb, k, dt)
             if moved:
-                rows = np.concatenate(moved)
-                part += sums_by_label(rows, np.concatenate(new), k, dt)
-                part -= sums_by_label(rows, np.concatenate(old), k, dt)
+                cols = np.concatenate(moved, axis=1)
+                part += sums_of_columns(cols, np.concatenate(new), k, dt)
+                part -= sums_of_columns(cols, np.concatenate(old), k, dt)
             return part
 
-        parts = run_blocks(work, self.n_blocks)
+        parts = run_blocks(work, self.n_blocks, self.threads)
         if not update:
             return z, None
         return z, sum(parts) + (sums if delta else 0.0)
@@ -295,161 +346,53 @@ class SquaredBlocks:
                 S = self._scores(Xb, A, ws)
                 start = i * self.c
                 n = min(self.c, self.N - start)
-                B = Xb[:n, :self.d]
+                B = Xb[:self.d, :n]
                 D = out[:, start:start + n]
-                np.add(self._scores_by_cluster(S)[:, :n],
-                       np.einsum("ij,ij->i", B, B), out=D)
+                np.add(S[:, :n], np.einsum("ij,ij->j", B, B), out=D)
                 np.maximum(D, 0.0, out=D)
             return None
 
-        run_blocks(work, self.n_blocks)
+        run_blocks(work, self.n_blocks, self.threads)
         return out
 
     def sse(self, Mc, z):
         """``sum_i ||x_i - m_{z_i}||^2`` computed directly (no norm trick) for labels z (padded,)."""
-        MT = np.ascontiguousarray(Mc.T)
-
         def work(blocks):
-            scratch = None if self.blocks is not None else np.empty((self.c, self.d + 1))
+            scratch = None if self.blocks is not None else np.empty((self.d + 1, self.c))
             total = 0.0
             for i in blocks:
                 start = i * self.c
                 n = min(self.c, self.N - start)
-                diff = self._block(i, scratch)[:n, :self.d] - MT[z[start:start + n]]
+                diff = np.take(Mc, z[start:start + n], axis=1)
+                np.subtract(self._block(i, scratch)[:self.d, :n], diff, out=diff)
                 total += float(np.einsum("ij,ij->", diff, diff))
             return total
 
-        return float(sum(run_blocks(work, self.n_blocks)))
+        return float(sum(run_blocks(work, self.n_blocks, self.threads)))
 
 
 class _Workspace:
     """Per-thread buffers of a :class:`SquaredBlocks` pass."""
 
     def __init__(self, blocks):
-        nb, k, b, c = blocks.c // blocks.b, blocks.k, blocks.b, blocks.c
-        self.S = np.empty((nb, b, k) if blocks.rows else (nb, k, b))
-        self.argmin = None if blocks.rows else _LowestArgmin((nb, k, b), axis=1, k=k)
-        self.scratch = None if blocks.blocks is not None else np.empty((c, blocks.d + 1))
+        k, b, c = blocks.k, blocks.b, blocks.c
+        # Views of one buffer: the products write the batches, the argmin reads S (k, c).
+        if blocks.rows:
+            scores = np.empty((c, k))
+            self.S, self.S_batches = scores.T, scores.reshape(c // b, b, k)
+            self.argmin = _argmin_of_rows
+        else:
+            self.S = np.empty((k, c))
+            self.S_batches = self.S.reshape(k, c // b, b).transpose(1, 0, 2)
+            self.argmin = _LowestArgmin((k, c), axis=0, k=k)
+        self.gaps = np.empty(c)
+        self.gaps_batches = self.gaps.reshape(c // b, 1, b)
+        self.scratch = None if blocks.blocks is not None else np.empty((blocks.d + 1, c))
 
 
-class L1Blocks:
-    """The observations cut into column blocks for L1 passes (no copy).
-
-    Everything is computed one feature at a time on (k, c) arrays, so each
-    operation runs over long contiguous rows with one scalar per row.
-
-    For the assignment only the order of the distances matters, and
-    ``|x - m| = x + m - 2 min(x, m)`` turns ``||x - m_j||_1`` into
-    ``sum_a x_a + (sum_a m_aj - 2 sum_a min(x_a, m_aj))``: the first sum is the
-    same for every cluster, so two passes per feature (a minimum and a sum)
-    replace three (a difference, an absolute value and a sum). The sums are
-    exact for integer data, so ties stay ties; distances that are returned
-    (and losses) are computed directly.
-
-    Parameters
-    ----------
-    X : ndarray of shape (d, N)
-        Observations (validated, float64).
-    k : int
-        Number of centroids.
-    """
-
-    def __init__(self, X, k):
-        self.X = X
-        self.d, self.N = X.shape
-        self.k = k
-        self.c = max(8, min(_L1_BLOCK_FLOATS // k, -(-self.N // 8) * 8))
-        self.n_blocks = -(-self.N // self.c)
-        self.label_dtype = labels_dtype(k)
-
-    def _distances(self, i, M, ws):
-        """L1 distances of block i as (k, n), in ws.S[:, :n]."""
-        start = i * self.c
-        n = min(self.c, self.N - start)
-        D, T = ws.S[:, :n], ws.T[:, :n]
-        for a in range(self.d):
-            x = self.X[a, start:start + n]
-            target = D if a == 0 else T
-            np.subtract(x, M[a][:, None], out=target)
-            np.abs(target, out=target)
-            if a:
-                D += T
-        return D
-
-    def _scores(self, Xb, M, half_msum, ws):
-        """``sum_a m_aj / 2 - sum_a min(x_a, m_aj)`` for columns Xb (d, n) as (k, n): same argmin as L1.
-
-        ``||x - m_j||_1 = sum_a x_a + 2 * score_j``.
-        """
-        n = Xb.shape[1]
-        D, T = ws.S[:, :n], ws.T[:, :n]
-        for a in range(self.d):
-            if a == 0:
-                np.minimum(Xb[a], M[a][:, None], out=D)
-            else:
-                np.minimum(Xb[a], M[a][:, None], out=T)
-                D += T
-        np.subtract(half_msum, D, out=D)
-        return D
-
-    def _columns(self, i):
-        start = i * self.c
-        return start, min(start + self.c, self.N)
-
-    def labels(self, M):
-        """Nearest labels (N,) in L1 for centroids M (d, k), lowest index on ties."""
-        z = np.empty(self.N, dtype=np.intp)
-        half_msum = M.sum(axis=0)[:, None] / 2.0
-
-        def work(blocks):
-            ws = _L1Workspace(self)
-            for i in blocks:
-                start, stop = self._columns(i)
-                ws.argmin(self._scores(self.X[:, start:stop], M, half_msum, ws), z[start:stop])
-
-        run_blocks(work, self.n_blocks)
-        return z
-
-    def own_distance(self, M, z, start, stop, cols=None):
-        """``||x_i - m_{z_i}||_1`` computed directly for observations start:stop (or start + cols)."""
-        if cols is None:
-            return np.abs(self.X[:, start:stop] - M[:, z[start:stop]]).sum(axis=0)
-        return np.abs(self.X[:, start + cols] - M[:, z[start + cols]]).sum(axis=0)
-
-    def distances(self, M):
-        """L1 distances of shape (k, N)."""
-        out = np.empty((self.k, self.N))
-
-        def work(blocks):
-            ws = _L1Workspace(self)
-            for i in blocks:
-                D = self._distances(i, M, ws)
-                out[:, i * self.c:i * self.c + D.shape[1]] = D
-            return None
-
-        run_blocks(work, self.n_blocks)
-        return out
-
-    def l1_sum(self, M, z):
-        """``sum_i ||x_i - m_{z_i}||_1`` computed directly."""
-        def work(blocks):
-            return sum(float(self.own_distance(M, z, *self._columns(i)).sum()) for i in blocks)
-
-        return float(sum(run_blocks(work, self.n_blocks)))
-
-
-class _L1Workspace:
-    """Per-thread buffers of an :class:`L1Blocks` pass."""
-
-    def __init__(self, blocks):
-        k, c = blocks.k, blocks.c
-        self.S = np.empty((k, c))
-        self.T = np.empty((k, c))
-        self._argmin = _LowestArgmin((k, c), axis=0, k=k)
-
-    def argmin(self, D, out):
-        n = D.shape[1]
-        return self._argmin(D, out, (slice(None), slice(0, n)))
+def _argmin_of_rows(S, out):
+    """Labels of (k, c) scores S stored by observation (S.T C-contiguous), into out (c,)."""
+    return np.argmin(S.T, axis=1, out=out)
 
 
 class _LowestArgmin:
@@ -490,203 +433,3 @@ class _LowestArgmin:
         np.maximum.reduce(w, axis=self.axis, out=best)
         np.subtract(self.k, best.reshape(-1), out=out)
         return out
-
-
-class L1Assigner:
-    """Nearest-centroid labels in L1 across the iterations of a loop, skipping settled points.
-
-    Elkan's bounds: for every observation keep an upper bound ``u`` on its
-    distance to its own centroid and a lower bound ``l_j`` on its distance to
-    every other centroid ``j``. When centroid ``j`` moves by ``delta_j`` (in
-    L1), the triangle inequality gives ``u += delta_z`` and ``l_j -= delta_j``;
-    while ``u < min_j l_j`` the own centroid is still strictly the nearest and
-    the observation is skipped. The others get their distances recomputed.
-    L1 being a metric, the labels are those a full pass would give; bounds are
-    widened by a rounding margin so that they stay valid in floating point.
-
-    Bounds take ``k * N`` floats; beyond ``_MAX_BOUNDS`` every pass is a full pass.
-
-    Parameters
-    ----------
-    blocks : L1Blocks
-    """
-
-    _MAX_BOUNDS = 1 << 27
-
-    def __init__(self, blocks):
-        self.blocks = blocks
-        X = blocks.X
-        self.xsum = X.sum(axis=0)
-        xabs = np.abs(X).sum(axis=0)
-        # A distance computed from scores is off by at most about 2 (d + 2) eps (|x|_1 + |m|_1).
-        self.rel = 4 * (blocks.d + 2) * np.finfo(float).eps
-        self.err_x = self.rel * xabs
-        self.xabs_max = float(xabs.max())
-        self.bounded = blocks.k * blocks.N <= self._MAX_BOUNDS and blocks.k > 1
-        self.z = None
-        self.M = None
-
-    def __call__(self, M):
-        """Labels (N,) of the nearest centroid of every observation, lowest index on ties."""
-        b = self.blocks
-        half_msum = M.sum(axis=0)[:, None] / 2.0
-        mabs = float(np.abs(M).sum(axis=0).max())
-        if self.z is None or not self.bounded:
-            self.z = np.empty(b.N, dtype=np.intp)
-            if self.bounded:
-                self.upper = np.empty(b.N)
-                self.lower = np.empty((b.n_blocks, b.k, b.c))  # block by block: contiguous views
-            run_blocks(lambda blocks: self._full(blocks, M, half_msum, mabs), b.n_blocks)
-        else:
-            # Rounding in the distances and in the bound updates stays far below this slack.
-            slack = 1e-12 * (self.xabs_max + mabs + float(np.abs(self.M).sum(axis=0).max()))
-            delta = np.abs(M - self.M).sum(axis=0) * (1 + 1e-12) + slack
-            run_blocks(lambda blocks: self._bounded(blocks, M, half_msum, mabs, delta), b.n_blocks)
-        self.M = M.copy()
-        return self.z.copy()
-
-    def _exact(self, i, M, half_msum, mabs, ws, cols=None):
-        """Full distances for block i (or its columns ``cols``): labels and fresh bounds."""
-        b = self.blocks
-        start, stop = b._columns(i)
-        at = slice(start, stop) if cols is None else start + cols
-        S = b._scores(b.X[:, at], M, half_msum, ws)
-        n = S.shape[1]
-        z = self.z[at] if cols is None else np.empty(n, dtype=np.intp)
-        ws.argmin(S, z)
-        if cols is not None:
-            self.z[at] = z
-        if not self.bounded:
-            return
-        rows = np.arange(n)
-        err = self.err_x[at] + self.rel * mabs
-        S *= 2.0
-        S += self.xsum[at]  # now L1 distances, up to err
-        self.upper[at] = S[z, rows] + err
-        S -= err
-        S[z, rows] = np.inf  # no bound towards the own centroid
-        if cols is None:
-            self.lower[i, :, :n] = S
-        else:
-            self.lower[i][:, cols] = S
-
-    def _full(self, blocks, M, half_msum, mabs):
-        ws = _L1Workspace(self.blocks)
-        for i in blocks:
-            self._exact(i, M, half_msum, mabs, ws)
-
-    def _bounded(self, blocks, M, half_msum, mabs, delta):
-        ws = _L1Workspace(self.blocks)
-        for i in blocks:
-            start, stop = self.blocks._columns(i)
-            n = stop - start
-            z, upper, lower = self.z[start:stop], self.upper[start:stop], self.lower[i, :, :n]
-            upper += delta[z]
-            lower -= delta[:, None]
-            nearest_other = lower.min(axis=0)
-            cols = np.flatnonzero(upper >= nearest_other)
-            if cols.size:
-                # Tighten the upper bound with the exact distance to the own centroid first.
-                upper[cols] = (self.blocks.own_distance(M, self.z, start, stop, cols)
-                               + self.err_x[start + cols] + self.rel * mabs)
-                cols = cols[upper[cols] >= nearest_other[cols]]
-            if 2 * cols.size > n:
-                self._exact(i, M, half_msum, mabs, ws)  # most of the block: skip gathering
-            elif cols.size:
-                self._exact(i, M, half_msum, mabs, ws, cols)
-
-
-def medians_by_label(X, z, M_prev, label_dtype=None):
-    """Coordinate-wise median of every cluster; empty clusters keep ``M_prev``.
-
-    Observations are grouped by label once (a stable radix sort of ``z``);
-    then, feature by feature, each cluster's run is partitioned around its
-    middle (``np.partition``, linear time) instead of sorted. With many small
-    clusters one ``np.lexsort`` per feature replaces the per-cluster calls.
-    For an even count the median is the midpoint of the two middle values, as
-    in ``np.median``. Features run on the thread pool.
-    """
-    d, N = X.shape
-    k = M_prev.shape[1]
-    if label_dtype is None:
-        label_dtype = labels_dtype(k)
-    counts = np.bincount(z, minlength=k)
-    starts = np.cumsum(counts) - counts
-    full = np.flatnonzero(counts)
-    lo = starts[full] + (counts[full] - 1) // 2
-    hi = starts[full] + counts[full] // 2
-    M = M_prev.copy()
-    few_large = len(full) <= 64 or N >= 256 * len(full)
-    order = np.argsort(z.astype(label_dtype, copy=False), kind="stable") if few_large else None
-
-    def work(features):
-        for a in features:
-            if few_large:
-                values = X[a, order]
-                for j, l, h in zip(full, lo, hi):
-                    run = values[starts[j]:starts[j] + counts[j]]
-                    part = np.partition(run, (l - starts[j], h - starts[j]))
-                    values[l], values[h] = part[l - starts[j]], part[h - starts[j]]
-            else:
-                values = X[a, np.lexsort((X[a], z))]
-            M[a, full] = (values[lo] + values[hi]) / 2.0
-        return None
-
-    run_blocks(work, d)
-    return M
-
-
-class SortedFeatures:
-    """Coordinate-wise cluster medians for many label vectors of the same X.
-
-    Each feature is sorted once (``np.argsort``, on the thread pool); after
-    that, the medians for new labels cost two linear passes per feature: the
-    labels listed in value order, then a stable radix sort of those labels,
-    which lists every cluster's values in increasing order without touching
-    the values themselves. The median of a cluster is read at the middle of
-    its run. Worth it when medians are needed at several iterations (k-medians).
-
-    Parameters
-    ----------
-    X : ndarray of shape (d, N)
-        Observations (validated, float64).
-    """
-
-    def __init__(self, X):
-        self.X = X
-        self.orders = None
-
-    def _sort(self):
-        d, N = self.X.shape
-        index = np.int32 if N < 1 << 31 else np.intp
-        self.orders = np.empty((d, N), dtype=index)
-
-        def work(features):
-            for a in features:
-                self.orders[a] = np.argsort(self.X[a])  # order among equal values is irrelevant
-
-        run_blocks(work, d)
-
-    def medians(self, z, M_prev, label_dtype):
-        """Medians like :func:`medians_by_label` (same values), from the presorted features."""
-        if self.orders is None:
-            self._sort()
-        k = M_prev.shape[1]
-        counts = np.bincount(z, minlength=k)
-        full = np.flatnonzero(counts)
-        starts = (np.cumsum(counts) - counts)[full]
-        lo = starts + (counts[full] - 1) // 2
-        hi = starts + counts[full] // 2
-        labels = z.astype(label_dtype)
-        M = M_prev.copy()
-
-        def work(features):
-            for a in features:
-                order = self.orders[a]
-                by_label = np.argsort(labels[order], kind="stable")  # runs per cluster, values ascending
-                x = self.X[a]
-                M[a, full] = (x[order[by_label[lo]]] + x[order[by_label[hi]]]) / 2.0
-            return None
-
-        run_blocks(work, self.X.shape[0])
-        return M

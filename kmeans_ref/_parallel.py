@@ -61,15 +61,15 @@ def _pool():
         return _state["pool"]
 
 
-def run_blocks(work, n_blocks):
+def run_blocks(work, n_blocks, max_threads=None):
     """Call ``work(blocks)`` on each thread with its share of ``range(n_blocks)``.
 
     Thread ``t`` of ``T`` gets blocks ``t, t + T, t + 2T, ...`` (interleaved, so
     the work stays balanced when blocks differ). Returns the list of results,
-    one per thread, in thread order. With one thread (or one block) the work
-    runs on the calling thread.
+    one per thread, in thread order. With one thread (or one block, or
+    ``max_threads=1``) the work runs on the calling thread.
     """
-    T = min(n_threads(), n_blocks)
+    T = min(n_threads(), n_blocks, max_threads or n_blocks)
     if T <= 1:
         return [work(range(n_blocks))]
     futures = [_pool().submit(work, range(t, n_blocks, T)) for t in range(T)]

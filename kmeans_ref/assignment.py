@@ -4,7 +4,8 @@ Ties go to the lowest cluster index, as :func:`numpy.argmin` does.
 """
 
 from ._validation import check_centroids, check_data
-from ._fused import L1Blocks, SquaredBlocks
+from ._fused import SquaredBlocks
+from ._fused_l1 import L1Blocks
 from .labels import _one_hot
 
 __all__ = ["assign", "assign_l1"]

@@ -4,7 +4,8 @@ Both functions return a ``(k, N)`` array ``D`` with ``D[j, i]`` the distance
 between centroid ``j`` and observation ``i``.
 """
 
-from ._fused import L1Blocks, SquaredBlocks
+from ._fused import SquaredBlocks
+from ._fused_l1 import L1Blocks
 from ._validation import check_centroids, check_data
 
 __all__ = ["sq_distances", "l1_distances"]

@@ -20,7 +20,8 @@ import sys
 
 import numpy as np
 
-from ._fused import L1Assigner, L1Blocks, SortedFeatures, SquaredBlocks
+from ._fused import SquaredBlocks
+from ._fused_l1 import L1Assigner, L1Blocks, SortedFeatures
 from ._validation import check_data, check_int, check_n_clusters
 from .loops import incremental, means_from_sums
 from .seeding import _kmeans_plus_plus

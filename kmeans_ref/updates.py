@@ -5,7 +5,8 @@ An empty cluster keeps its previous centroid ``M_prev[:, j]``.
 
 import numpy as np
 
-from ._fused import labels_dtype, medians_by_label, sums_by_label
+from ._fused import labels_dtype, sums_by_label
+from ._fused_l1 import medians_by_label
 from ._parallel import run_blocks
 from ._validation import check_centroids, check_data, check_label_matrix
 

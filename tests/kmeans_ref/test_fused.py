@@ -33,6 +33,14 @@ def test_run_blocks_interleaves_and_covers_everything():
     assert sorted(sum(parts, [])) == list(range(7))
     with thread_limit(1):
         assert run_blocks(lambda blocks: list(blocks), 3) == [[0, 1, 2]]
+    with thread_limit(2):
+        assert run_blocks(lambda blocks: list(blocks), 3, max_threads=1) == [[0, 1, 2]]
+
+
+def test_small_passes_stay_on_one_thread():
+    with thread_limit(2):
+        assert SquaredBlocks(np.zeros((2, 10_000)), 8).threads == 1
+        assert SquaredBlocks(np.zeros((16, 100_000)), 8).threads == 2
 
 
 @pytest.mark.parametrize("N, d, k", [(70_001, 5, 9), (4_000, 3, 300)])
@@ -100,7 +108,7 @@ def test_pool_survives_fork():
 def test_bounded_l1_assignment_equals_full_passes(integers):
     # Elkan's bounds skip points; the labels must be those of a full pass at every step,
     # ties included (integer data has many exact ties, which the bounds never skip).
-    from kmeans_ref._fused import L1Assigner, L1Blocks, SortedFeatures, medians_by_label
+    from kmeans_ref._fused_l1 import L1Assigner, L1Blocks, SortedFeatures, medians_by_label
 
     rng = np.random.default_rng(11)
     X = rng.integers(-3, 4, size=(3, 6_000)).astype(float) if integers else rng.normal(size=(4, 6_000))
@@ -117,28 +125,43 @@ def test_bounded_l1_assignment_equals_full_passes(integers):
         M = M_new + rng.normal(scale=0.01, size=M.shape) * (not integers)
 
 
-@pytest.mark.parametrize("k", [31, 32, 40])
-def test_both_score_layouts_give_the_same_labels_and_distances(k, monkeypatch):
-    # Integer data: every score is an exact integer in either layout, so ties are exact
-    # and the lowest index must win in both; k straddles the switch between layouts.
+@pytest.mark.parametrize("k", [2, 3, 8, 31, 40, 64])
+def test_scores_give_exact_ties_the_lowest_label(k, monkeypatch):
+    # Integer data: every score is an exact integer, so ties are exact and the lowest
+    # index must win; small blocks (several blocks, a partial last one).
+    monkeypatch.setattr(_fused, "_CACHE_FLOATS", 1 << 12)
     rng = np.random.default_rng(k)
-    X = rng.integers(-4, 5, size=(3, 5_000)).astype(float)
-    M = X[:, rng.choice(5_000, size=k, replace=False)] + rng.integers(-1, 2, size=(3, k))
-    runs = []
-    for switch in (1, 10_000):  # rows layout for every k, then for none
-        monkeypatch.setattr(_fused, "_ROW_SCORES_K", switch)
-        blocks = SquaredBlocks(X, k)
-        assert blocks.rows == (switch == 1)
-        s = blocks.shift[:, None]
-        z, sums = blocks.step(M - s)
-        runs.append((z[:blocks.N], sums, blocks.distances(M - s)))
-    (z1, sums1, D1), (z2, sums2, D2) = runs
-    np.testing.assert_array_equal(z1, z2)
-    np.testing.assert_array_equal(sums1, sums2)
-    np.testing.assert_array_equal(D1, D2)
+    X = rng.integers(-4, 5, size=(3, 5_001)).astype(float)
+    M = X[:, rng.choice(5_001, size=k, replace=False)] + rng.integers(-1, 2, size=(3, k))
+    M[:, -1] = M[:, 0]  # a duplicate centre: a tie for every observation nearest to it
+    blocks = SquaredBlocks(X, k)
+    assert blocks.n_blocks > 1 and blocks.N % blocks.c
+    s = blocks.shift[:, None]
+    z, sums = blocks.step(M - s)
     D = ((X[:, None, :] - M[:, :, None]) ** 2).sum(axis=0)
-    np.testing.assert_array_equal(D1, D)
-    np.testing.assert_array_equal(z1, np.argmin(D, axis=0))  # first minimum: lowest index on ties
+    assert len(np.unique(D.min(axis=0))) > 1
+    assert (D == D.min(axis=0)).sum(axis=0).max() > 1  # the data does have ties
+    np.testing.assert_array_equal(blocks.distances(M - s), D)
+    np.testing.assert_array_equal(z[:blocks.N], np.argmin(D, axis=0))  # first minimum: lowest index
+    np.testing.assert_array_equal(sums[:, -1], np.bincount(z[:blocks.N], minlength=k))
+    np.testing.assert_array_equal(sums, sums_by_label(np.c_[X.T - blocks.shift, np.ones(5_001)],
+                                                      z[:blocks.N], k, np.uint8))
+
+
+@pytest.mark.parametrize("d", [3, 40])
+def test_two_clusters_ties_go_to_the_first(d):
+    # From 32 features on, two clusters are told apart by the sign of one score difference.
+    rng = np.random.default_rng(d)
+    X = rng.integers(-2, 3, size=(d, 4_000)).astype(float)
+    M = X[:, [0, 0]].copy()
+    M[0, 1] += 2  # M[:, 0] + e_0 is at distance 1 from both centres: a tie
+    X[:, ::7] = M[:, :1] + np.eye(d)[:, :1]
+    blocks = SquaredBlocks(X, 2)
+    z, sums = blocks.step(M - blocks.shift[:, None])
+    D = ((X[:, None, :] - M[:, :, None]) ** 2).sum(axis=0)
+    assert (D[0] == D[1]).sum() >= 4_000 // 7
+    np.testing.assert_array_equal(z[:blocks.N], np.argmin(D, axis=0))
+    np.testing.assert_array_equal(sums[:, -1], np.bincount(np.argmin(D, axis=0), minlength=2))
 
 
 @pytest.mark.parametrize("k", [1, 3, 64, 300])
