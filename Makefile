@@ -19,7 +19,7 @@ help:
 	@echo "make release  regenerate notebooks/ from solutions/"
 	@echo "make slides   offline reveal.js decks of every lesson (build/slides/)"
 	@echo "make site     executed HTML of every lesson (build/site/)"
-	@echo "make bench    benchmarks against scikit-learn and stock nbgrader"
+	@echo "make bench    benchmarks: scikit-learn, a student's wait, stock nbgrader, a Dask cluster, the gradebook"
 
 # constraints.txt pins the versions tested, so a fresh clone installs exactly those.
 $(STAMP): pyproject.toml constraints.txt
@@ -54,7 +54,10 @@ site: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_lloyd.py
+	$(PY) benchmarks/bench_student.py
 	$(PY) benchmarks/bench_autograde.py
+	$(PY) benchmarks/bench_cluster.py
+	$(PY) benchmarks/bench_gradebook.py
 
 clean:
 	chmod -R u+w autograded 2>/dev/null || true

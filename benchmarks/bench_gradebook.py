@@ -10,7 +10,7 @@ This measures it on the toy course of the tests (two lessons), for N students:
 
 Each merge creates the student and the submission and writes every cell (a result
 that failed to grade: scores cleared, notebook flagged). PostgreSQL is a throw-away
-server started from Debian's binaries (``tests/pgserver.py``), on this machine.
+server started from Debian's binaries (``tests/grading/pgserver.py``), on this machine.
 
 Usage::
 

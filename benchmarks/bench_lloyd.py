@@ -58,7 +58,7 @@ From the repository root::
     .venv/bin/python benchmarks/bench_lloyd.py            # the two reference shapes, about 2 minutes
     .venv/bin/python benchmarks/bench_lloyd.py --quick    # small shapes, about 20 seconds
     .venv/bin/python benchmarks/bench_lloyd.py --repeat 5 --iters 20 --unset-openblas-env
-    .venv/bin/python benchmarks/bench_lloyd.py --grid     # 28 shapes, 20-30 minutes on 2 busy cores
+    .venv/bin/python benchmarks/bench_lloyd.py --grid     # 28 shapes, 8-15 minutes on 2 busy cores
 
 Other processes on the machine make the figures noisy; repeat to be sure.
 """
