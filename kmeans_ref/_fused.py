@@ -38,17 +38,10 @@ only. The L1 passes of k-medians are in :mod:`._fused_l1`.
 
 import numpy as np
 
-from ._parallel import blas_batch, n_threads, run_blocks
+from ._parallel import blas_batch, block_sizes, pass_threads, run_blocks
 
 __all__ = ["data_shift", "labels_dtype", "SquaredBlocks", "sums_by_label", "sums_of_columns"]
 
-# Target number of scores per block (2 MB): each NumPy call then runs long enough for
-# threads to overlap well (the GIL is taken between calls), and the passes over the
-# scores still find them in cache.
-_BLOCK_FLOATS = 1 << 18
-# At most this many floats of rows and scores per block (1 MB: half a core's L2 cache),
-# so that the passes after the product over a block find it in cache.
-_CACHE_FLOATS = 1 << 17
 # From this many clusters on, scores are laid out by observation, (c, k), and np.argmin
 # runs along rows (vectorised for long rows): 10-20 % faster than the branch-free argmin
 # over (k, c) at k = 64, d <= 16, equal at k = 32 (single thread, best of 7).
@@ -57,10 +50,6 @@ _ROW_SCORES_K = 48
 # difference (a matrix-vector product): at d = 64, 11.7 ms against 41 ms for the two
 # scores on 400,000 observations (2 threads, busy machine); slower at d = 16.
 _GAP_MIN_D = 32
-# Passes over less data and scores than this per thread run on fewer threads: at
-# N = 10**4, d = 2, k = 8 a Lloyd iteration took 0.26 ms on one thread, 0.72 ms on two
-# (the GIL, taken between NumPy calls this short, serialises them).
-_THREAD_FLOATS = 1 << 18
 # Up to this many clusters, cluster sums of a block are a product with the one-hot labels
 # (2 k c (d + 1) flops in cache) rather than a sort, a gather and np.add.reduceat.
 _ONE_HOT_K = 16
@@ -93,25 +82,6 @@ def labels_dtype(k):
     if k <= 1 << 16:
         return np.uint16
     return np.intp
-
-
-def pass_threads(N, inner, k):
-    """Threads worth using for a squared pass: one per ``_THREAD_FLOATS`` of data and scores."""
-    return max(1, min(n_threads(), N * (inner + k) // _THREAD_FLOATS))
-
-
-def _block_sizes(N, inner, k):
-    """(b, c): observations per BLAS call and per block (a multiple of b).
-
-    At least two blocks per thread when N allows it, so that the threads
-    end together.
-    """
-    share = -(-N // (2 * pass_threads(N, inner, k)))
-    most = blas_batch(inner, k)
-    b = min(most, -(-share // -(-share // most) // 8) * 8)  # whole batches fill a share
-    c = b * max(1, min(_BLOCK_FLOATS // (k * b), _CACHE_FLOATS // ((inner + k) * b)))
-    c = min(c, -(-share // b) * b)
-    return b, c
 
 
 def sums_by_label(rows, z, k, label_dtype):
@@ -180,7 +150,7 @@ class SquaredBlocks:
         self.d, self.N = X.shape
         self.k = k
         self.shift = data_shift(X)
-        self.b, self.c = _block_sizes(self.N, self.d + 1, k)
+        self.b, self.c = block_sizes(self.N, self.d + 1, k)
         self.n_blocks = -(-self.N // self.c)
         self.padded = self.n_blocks * self.c
         self.label_dtype = labels_dtype(k)

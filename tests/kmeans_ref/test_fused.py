@@ -129,7 +129,7 @@ def test_bounded_l1_assignment_equals_full_passes(integers):
 def test_scores_give_exact_ties_the_lowest_label(k, monkeypatch):
     # Integer data: every score is an exact integer, so ties are exact and the lowest
     # index must win; small blocks (several blocks, a partial last one).
-    monkeypatch.setattr(_fused, "_CACHE_FLOATS", 1 << 12)
+    monkeypatch.setattr(_parallel, "_CACHE_FLOATS", 1 << 12)
     rng = np.random.default_rng(k)
     X = rng.integers(-4, 5, size=(3, 5_001)).astype(float)
     M = X[:, rng.choice(5_001, size=k, replace=False)] + rng.integers(-1, 2, size=(3, k))

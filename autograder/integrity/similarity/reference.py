@@ -14,6 +14,10 @@ from autograder.integrity.similarity.fingerprints import Fingerprint
 from autograder.nbcells import cell_source, nbgrader_meta
 
 
+# Modules of kmeans_ref that hold no exercise's code: input checks, work splitting.
+NOT_EXERCISE_CODE = frozenset({"kmeans_ref._validation", "kmeans_ref._parallel"})
+
+
 def reference_source(name: str) -> str | None:
     """Source of ``kmeans_ref.<name>`` and of the private workers it reaches, by name.
 
@@ -21,9 +25,11 @@ def reference_source(name: str) -> str | None:
     the namespace of the function's module, so workers imported from a sibling module
     count) and that is private: its name starts with ``_`` or it is defined in a private
     module (``kmeans_ref._fused``). Workers are followed transitively (``assign`` ->
-    ``_nearest`` -> ``_sq_distances``); input validation (``kmeans_ref._validation``) is
-    left out, as no student writes it, and so are the public functions of the lesson
-    modules (other exercises). ``None`` when the reference has no function of that name.
+    ``_nearest`` -> ``_sq_distances``); input validation (``kmeans_ref._validation``) and
+    the splitting of work among threads and cache-sized blocks (``kmeans_ref._parallel``)
+    are left out, as no student writes them (their generic arithmetic would only lend the
+    reference runs of tokens that any solution may share), and so are the public functions
+    of the lesson modules (other exercises). ``None`` when the reference has no function of that name.
 
     >>> "def update_means" in reference_source("update_means")
     True
@@ -42,7 +48,7 @@ def reference_source(name: str) -> str | None:
         module = getattr(obj, "__module__", None) or ""
         parts = module.split(".")
         return ((inspect.isfunction(obj) or inspect.isclass(obj)) and parts[0] == "kmeans_ref"
-                and module != "kmeans_ref._validation"
+                and module not in NOT_EXERCISE_CODE
                 and (attr.startswith("_") or any(part.startswith("_") for part in parts[1:])))
 
     found, queue = [], [func]
