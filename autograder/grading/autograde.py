@@ -61,7 +61,7 @@ from autograder.course import Course, CourseError, ensure_path_env, kit_packages
 from autograder.grading.merge import LEDGER_NAME, Ledger, Merger
 from autograder.grading.messages import GraderFault, PostGradeResult, Result, SubmissionInfo, no_post_grade
 from autograder.grading.plan import Plan, assignments_to_grade, content_hash, plan
-from autograder.grading.pool import HARD_KILL_GRACE, LocalPool  # noqa: F401 (HARD_KILL_GRACE: its old home)
+from autograder.grading.pool import LocalPool
 
 __all__ = ["main", "plan", "Plan", "content_hash", "BatchSummary", "GraderFault", "PostGradeResult",
            "SubmissionInfo", "no_post_grade"]

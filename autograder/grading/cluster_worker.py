@@ -25,7 +25,6 @@ import contextlib
 import dataclasses
 import io
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from autograder.grading.messages import GraderFault, Result
+from autograder.isolation.processes import kill_descendants
 from autograder.grading.pool import HARD_KILL_GRACE, died_reason, timeout_reason
 
 # A batch whose TA process went away without ending it: its idle grading processes are
@@ -134,12 +134,7 @@ class Grader:
                       worker=self.index, seconds=time.monotonic() - started), False
 
     def kill(self) -> None:
-        import psutil
-
-        with contextlib.suppress(psutil.Error):
-            for child in psutil.Process(self.process.pid).children(recursive=True):
-                with contextlib.suppress(psutil.Error):
-                    child.kill()
+        kill_descendants(self.process.pid)
         with contextlib.suppress(OSError):
             self.process.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from autograder.config import GradingSettings
 from autograder.grading.messages import GraderFault, Result
+from autograder.isolation.processes import kill_descendants
 
 # Extra time the parent allows a worker beyond the submission limit before killing it
 # (the worker's own watchdog stops the kernel first, then nbgrader has to return).
@@ -46,13 +47,7 @@ class _Slot:
         self.started = 0.0
 
     def kill(self) -> None:
-        import psutil
-
-        with contextlib.suppress(psutil.Error):
-            parent = psutil.Process(self.process.pid)
-            for child in parent.children(recursive=True):
-                with contextlib.suppress(psutil.Error):
-                    child.kill()
+        kill_descendants(self.process.pid)
         with contextlib.suppress(Exception):
             self.process.kill()
         self.process.join(5)

@@ -112,6 +112,14 @@ def _kill_all(processes) -> None:
             process.kill()
 
 
+def kill_descendants(pid: int) -> None:
+    """Kill every process below ``pid`` (a grading process's kernels and what they started)."""
+    import psutil
+
+    with contextlib.suppress(psutil.Error):
+        _kill_all(psutil.Process(pid).children(recursive=True))
+
+
 def become_subreaper() -> bool:
     """Make orphaned descendants of this process its children (Linux), so they can be stopped."""
     if sys.platform != "linux":

@@ -20,7 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 from conftest import REPO, open_page
 from labserver import JupyterLab
 from nbformat.v4 import new_output

@@ -18,7 +18,6 @@ Screenshots: build/test-artifacts/browser/<test name>/.
 """
 from __future__ import annotations
 
-import shutil
 import time
 
 import nbformat

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import kmeans_ref as ref
-from kmeans_ref import _fused, _parallel
+from kmeans_ref import _parallel
 from kmeans_ref._fused import SquaredBlocks, sums_by_label
 from kmeans_ref.loops import dense_labels
 from kmeans_ref._parallel import blas_batch, run_blocks, thread_limit

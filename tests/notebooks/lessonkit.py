@@ -1,6 +1,5 @@
 """Helpers for the lesson tests: paths and running stock nbgrader in a scratch course."""
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
