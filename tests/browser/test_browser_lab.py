@@ -17,7 +17,7 @@ import time
 import nbformat
 import numpy as np
 import pytest
-from conftest import REPO, open_page
+from browserkit import REPO, open_page
 from labserver import JupyterLab
 
 LESSON = "01-labels"

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import REPO, open_page
+from browserkit import REPO, open_page
 from labserver import JupyterLab
 from nbformat.v4 import new_output
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import MATH_ERRORS_JS, REPO
+from browserkit import MATH_ERRORS_JS, REPO
 
 from autograder.present import site
 from autograder.present import slides

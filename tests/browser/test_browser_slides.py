@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from conftest import MATH_ERRORS_JS, REPO
+from browserkit import MATH_ERRORS_JS, REPO
 
 from autograder.present import slides
 

@@ -23,7 +23,7 @@ import time
 import nbformat
 import numpy as np
 import pytest
-from conftest import REPO, open_page
+from browserkit import REPO, open_page
 from labserver import JupyterLab
 from test_browser_lab import SCROLL_TO_TEXT, WAIT_KERNEL
 
