@@ -78,6 +78,9 @@ class Grading(Configurable):
     jail_kernels = Bool(True, help="Start every student's kernel through the jail "
                                    "(python -m autograder.isolation.kernel_jail).").tag(config=True)
     spare_kernel = Bool(True, help="Start each submission's kernel while nbgrader prepares it.").tag(config=True)
+    fork_kernels = Bool(True, help="Fork each kernel from a process that has already imported ipykernel, "
+                                   "NumPy and pyplot (autograder.isolation.kernel_forks) instead of "
+                                   "starting a new Python process.").tag(config=True)
     scheduler = Unicode("", help="A Dask scheduler's address (tcp://HOST:PORT, or tls:// with Dask's TLS "
                                  "settings): grade on its workers, started with `dask worker ADDRESS` and "
                                  "the kit installed (pip install \"kmeans-course[cluster]\"), instead of "
@@ -199,6 +202,7 @@ class GradingSettings:
     jail_kernels: bool
     spare_kernel: bool
     clean_room_limits: Limits
+    fork_kernels: bool = True
     alembic_version: str = ""  # the course gradebook's schema version (stamped on scratch gradebooks)
     kit: tuple = ()  # the package folders of the kit the parent runs: the workers must run the same
     timeout_grace: float = 3.0  # seconds an interrupted kernel has to stop before it is killed
@@ -225,5 +229,5 @@ def grading_settings(config: Config, *, state_dir: str, kernel_threads: int, ale
         kernel_processes=autograde.kernel_processes,
         kernel_threads=autograde.kernel_threads or kernel_threads, kernel_file_size=autograde.kernel_file_size,
         output_cap=autograde.output_cap, post_grade=autograde.hook(), jail_kernels=autograde.jail_kernels,
-        spare_kernel=autograde.spare_kernel, clean_room_limits=CleanRoom(config=config).limits(),
+        spare_kernel=autograde.spare_kernel, fork_kernels=autograde.fork_kernels, clean_room_limits=CleanRoom(config=config).limits(),
         alembic_version=alembic_version, kit=tuple(str(p) for p in kit), timeout_grace=autograde.timeout_grace)

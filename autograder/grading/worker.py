@@ -55,7 +55,8 @@ from autograder.grading.messages import (GraderFault, NotebookGrades, PostGradeH
                                          Result, SubmissionInfo, Task, no_post_grade, resolve_hook)
 from autograder.grading.precheck import failure_reason, precheck
 from autograder.grading.setupcheck import SetupCheck
-from autograder.isolation.kernels import HIST_ARG, KernelJail, KitPath, SpareKernel, kernel_manager_class, kernel_reads
+from autograder.isolation.kernels import (HIST_ARG, KernelJail, KitPath, SpareKernel, seed_matplotlib_cache,
+                                         kernel_manager_class, kernel_reads)
 from autograder.isolation.processes import Watchdog, become_subreaper, set_thread_env, stop_orphans
 
 # The memory a jailed kernel may map (RLIMIT_AS) beyond its resident-memory limit: room for
@@ -69,7 +70,7 @@ class Worker:
 
     def __init__(self, *, index: int, root: str, structure: dict, settings: GradingSettings):
         ensure_path_env()
-        become_subreaper()
+        subreaper = become_subreaper()
         self.index = index
         self.course = Course(root)
         _require_same_kit(settings.kit)
@@ -107,7 +108,9 @@ class Worker:
         self.isolation_flag = None
         self.kernel_had_secret = True
         self.jail = self._make_jail() if settings.jail_kernels else None
-        self.manager_class = kernel_manager_class(self.jail, self.kit)
+        # a forked kernel becomes the worker's child only through the subreaper
+        self.forks = self._start_forks() if settings.fork_kernels and subreaper else None
+        self.manager_class = kernel_manager_class(self.jail, self.kit, self.forks)
         self.stats = ExecutionStats()
         self.spare_kernel = SpareKernel(self.kernel_home, self.manager_class) if settings.spare_kernel else None
         self.BatchExecute = make_batch_execute(stats=self.stats, manager_class=self.manager_class,
@@ -145,6 +148,20 @@ class Worker:
                                          "anywhere the grader can")
         return jail
 
+    def _start_forks(self):
+        """The kernels' fork server, with the kernels' environment less what the jail withholds."""
+        from autograder.isolation.kernel_forks import KernelForks
+
+        folder = self.kernel_home / "forks"
+        folder.mkdir()
+        seed_matplotlib_cache(folder / "matplotlib")
+        if self.jail is not None:
+            self.jail.read.append(str(folder))  # matplotlib's settings folder, read at import there
+        withheld = set(self.jail.unset) if self.jail is not None else set()
+        env = {var: value for var, value in os.environ.items() if var not in withheld}
+        env["MPLCONFIGDIR"] = str(folder / "matplotlib")
+        return KernelForks(folder, env)
+
     def _clear_previous(self) -> str:
         """Before a submission: no process of the previous one may still run.
 
@@ -179,6 +196,8 @@ class Worker:
     def close(self):
         if self.spare_kernel is not None:
             self.spare_kernel.shutdown()
+        if self.forks is not None:
+            self.forks.close()
         stop_orphans()
         with contextlib.suppress(OSError):
             self.scratch_path.unlink()

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from pathlib import Path
@@ -63,7 +64,7 @@ class KernelJail:
         path = self.scratch_root / f"k{self._made}"
         make_writable_and_remove(path)
         path.mkdir(mode=0o700, parents=True)
-        _seed_matplotlib_cache(path / "matplotlib")
+        seed_matplotlib_cache(path / "matplotlib")
         # IPython's profile, made as IPython would make it but without the chmod the
         # jail forbids (it copies a README into startup/ with shutil.copy)
         profile = path / "ipython" / "profile_default"
@@ -136,17 +137,44 @@ class KitPath:
         return f"--IPKernelApp.exec_lines=__import__('sys').path.insert(0, {str(self.folder)!r})"
 
 
-def kernel_manager_class(jail: Optional[KernelJail], kit: Optional[KitPath] = None):
-    """nbclient's kernel manager class, with the kit first on the kernel's import path and the
-    kernel's command run through ``jail`` (either may be None)."""
+def kernel_manager_class(jail: Optional[KernelJail], kit: Optional[KitPath] = None, forks=None):
+    """nbclient's kernel manager class, with the kit first on the kernel's import path, the
+    kernel's command run through ``jail`` and the kernel forked by ``forks``
+    (a :class:`~autograder.isolation.kernel_forks.KernelForks`; any of them may be None)."""
     from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
 
     class BatchKernelManager(AsyncKernelManager):
         """nbclient's kernel manager, with the kernel's command run through the jail."""
 
         batch_jail = jail
         batch_kit = kit
+        batch_forks = forks
         jail_scratch = None
+
+        @default("client_factory")
+        def _prompt_client(self):
+            return prompt_client_class()
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            # as jupyter_client's LocalProvisioner.launch_kernel, with the process forked
+            from autograder.isolation.kernel_forks import split_command
+
+            forks, provisioner = self.batch_forks, self.provisioner
+            plain = all(kw.get(stream) is None for stream in ("stdin", "stdout", "stderr"))
+            if forks is None or not plain or split_command(kernel_cmd) is None or \
+                    not hasattr(provisioner, "process"):
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            env = dict(kw.get("env") or os.environ, JPY_PARENT_PID=str(os.getpid()))
+            try:
+                process = forks.launch(kernel_cmd, cwd=kw.get("cwd") or os.getcwd(), env=env)
+            except OSError as exc:  # a new process, as stock
+                self.log.warning("kernel not forked (%s): starting it as a new process", exc)
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            provisioner.process = process
+            provisioner.pid = provisioner.pgid = process.pid  # the kernel leads its own session
+            provisioner.cwd = kw.get("cwd")
+            self._reconcile_connection_info(provisioner.connection_info)
 
         def format_kernel_cmd(self, extra_arguments=None):
             cmd = super().format_kernel_cmd(extra_arguments=extra_arguments)
@@ -173,6 +201,50 @@ def kernel_manager_class(jail: Optional[KernelJail], kit: Optional[KitPath] = No
                 make_writable_and_remove(scratch)
 
     return BatchKernelManager
+
+
+@functools.lru_cache(maxsize=None)
+def prompt_client_class():
+    """jupyter_client's asynchronous kernel client, ready as soon as the kernel answers."""
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.utils import ensure_async
+    from queue import Empty
+
+    class PromptClient(AsyncKernelClient):
+        """jupyter_client's client, ready as soon as the kernel answers.
+
+        jupyter_client's ``wait_for_ready`` ends by waiting until the kernel's IOPub
+        channel has been silent for 0.2 s, on every kernel start. nbclient does not need
+        that: it matches every message to the request it answers and ignores the rest.
+        """
+
+        async def _async_wait_for_ready(self, timeout=None):
+            import time
+
+            deadline = time.time() + (float("inf") if timeout is None else timeout)
+            while True:  # as jupyter_client: a kernel_info reply, and IOPub connected
+                self.kernel_info()
+                try:
+                    msg = await ensure_async(self.shell_channel.get_msg(timeout=1))
+                except Empty:
+                    pass
+                else:
+                    if msg["msg_type"] == "kernel_info_reply":
+                        try:
+                            await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+                        except Empty:
+                            pass
+                        else:
+                            self._handle_kernel_info_reply(msg)
+                            return
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.time() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+        wait_for_ready = _async_wait_for_ready  # the name nbclient calls (bound to the base's at class creation)
+
+    return PromptClient
 
 
 class SpareKernel:
@@ -241,7 +313,7 @@ def stop_kernel(km) -> None:
         run_sync(km.cleanup_resources)()
 
 
-def _seed_matplotlib_cache(folder: Path) -> None:
+def seed_matplotlib_cache(folder: Path) -> None:
     """Copy matplotlib's font list into a kernel's private MPLCONFIGDIR (else every
     worker's first kernel rebuilds it, a second or more)."""
     # matplotlib's own cache folder, found as matplotlib finds it (without importing it)

@@ -6,6 +6,7 @@
   address-space limit alone does not do until the machine is short of memory.
 - :func:`become_subreaper` and :func:`stop_orphans`: a process a kernel left running
   (``fork``, ``setsid``) becomes the worker's child, and is killed between submissions.
+- :func:`keep_running`: the worker's own helpers (its kernel fork server), which both spare.
 - :func:`set_thread_env`: how many BLAS threads each kernel may start.
 """
 from __future__ import annotations
@@ -17,6 +18,15 @@ import sys
 import threading
 import time
 from typing import Optional
+
+
+# Children of this process that are the worker's own helpers, not kernels or what kernels left.
+_kept: set = set()
+
+
+def keep_running(pid: int, keep: bool = True) -> None:
+    """Spare child ``pid`` from :class:`Watchdog` and :func:`stop_orphans` (``keep=False``: no longer)."""
+    (_kept.add if keep else _kept.discard)(pid)
 
 
 def describe_bytes(n: int) -> str:
@@ -77,13 +87,13 @@ class Watchdog:
             now = time.monotonic()
             if self._deadline is not None and now >= self._deadline:
                 self.fired = "time"
-                _kill_all(me.children(recursive=True))
+                _kill_all(p for p in me.children(recursive=True) if p.pid not in _kept)
                 return
             if not self.memory_bytes:
                 continue
             if now - listed >= self.REFRESH_SECONDS:
                 with contextlib.suppress(psutil.Error):
-                    kernels = me.children()
+                    kernels = [p for p in me.children() if p.pid not in _kept]
                 listed = now
             for kernel in kernels:
                 with contextlib.suppress(psutil.Error):
@@ -152,7 +162,7 @@ def stop_orphans(seconds: float = 10.0) -> int:
     me, stopped = os.getpid(), 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        children = _children(me)
+        children = [(pid, state) for pid, state in _children(me) if pid not in _kept]
         if not children:
             break
         for pid, state in children:
