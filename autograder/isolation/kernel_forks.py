@@ -193,6 +193,7 @@ def serve(fd: int) -> None:
     a student) from the server's memory.
     """
     _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a TA's Ctrl-C stops the batch through its workers
     if not os.environ.get("MPLBACKEND"):
         os.environ["MPLBACKEND"] = INLINE_BACKEND
     import importlib
@@ -268,6 +269,7 @@ def _run_kernel(request: dict, *, middle: int) -> None:
         import time
 
         os.setsid()
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a new Python process
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.closerange(3, 1 << 16)  # nothing of the server's (its socket) stays open
