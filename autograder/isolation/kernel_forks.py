@@ -20,15 +20,19 @@ then, for each kernel, forks:
 What a kernel inherits from the fork server is only what any fresh kernel would have:
 imported modules that have not run any code of a notebook (the fork server never runs
 one), and an environment without the course secret (the server is started without the
-variables the jail withholds, so they are not even in the memory a kernel inherits).
-The jail's scoped signals keep a kernel from signalling the fork server, which lies
-outside its Landlock domain, as they keep it from signalling the worker.
+variables the jail withholds, and they are left out of every request, so they are not
+even in the memory a kernel inherits). The server never reads a request itself (the
+middle process does), so no kernel finds another student's paths in its memory. The
+jail's scoped signals keep a kernel from signalling the fork server, which lies outside
+its Landlock domain, as they keep it from signalling the worker.
 
-Differences from a kernel started as a new process, on purpose: a ``matplotlibrc`` in
-the notebook's folder is not read (matplotlib reads its settings when it is imported,
-in the fork server's neutral folder). Where a kernel
-cannot be forked (another kernel command, no subreaper, the fork server gone), the
-kernel starts as a new process, as before.
+Differences from a kernel started as a new process: a ``matplotlibrc`` in the
+notebook's folder is not read (matplotlib reads its settings when it is imported, in
+the fork server's neutral folder), and ``sys.argv`` ends with
+``--IPKernelApp.parent_handle=PID`` (ipykernel read ``JPY_PARENT_PID`` when the server
+imported it). Where a kernel cannot be forked (another kernel command, no subreaper,
+the fork server gone), it starts as a new process, as before, and the worker's log
+says why.
 """
 from __future__ import annotations
 
