@@ -53,6 +53,9 @@ _GAP_MIN_D = 32
 # Up to this many clusters, cluster sums of a block are a product with the one-hot labels
 # (2 k c (d + 1) flops in cache) rather than a sort, a gather and np.add.reduceat.
 _ONE_HOT_K = 16
+# Above 16 clusters, the sums of up to this many (observation, feature) pairs that moved
+# cluster are one weighted bincount rather than two sorts and gathers.
+_MOVED_BINCOUNT = 1 << 15
 
 
 def data_shift(X):
@@ -119,6 +122,28 @@ def sums_of_columns(cols, z, k, label_dtype):
     return out
 
 
+def moved_sums(cols, new, old, k, label_dtype):
+    """Change of the cluster sums (k, p + 1) when observations ``cols`` (p, n) move from labels ``old`` to ``new``.
+
+    Column ``p`` holds the change of the cluster sizes. Few observations
+    (``n p`` up to ``_MOVED_BINCOUNT``): one weighted ``np.bincount`` over
+    (label, feature) pairs; otherwise :func:`sums_of_columns` of both labellings.
+    """
+    p, n = cols.shape
+    out = np.empty((k, p + 1))
+    out[:, p] = np.bincount(new, minlength=k)
+    out[:, p] -= np.bincount(old, minlength=k)
+    if k <= _ONE_HOT_K or n * p > _MOVED_BINCOUNT:
+        out[:, :p] = sums_of_columns(cols, new, k, label_dtype)
+        out[:, :p] -= sums_of_columns(cols, old, k, label_dtype)
+        return out
+    # bin j + k a of the pairs (label j, feature a); the old labels with weights of opposite sign
+    bins = np.concatenate([new, old]) + (k * np.arange(p))[:, None]
+    weights = np.concatenate([cols, np.negative(cols)], axis=1)
+    out[:, :p] = np.bincount(bins.ravel(), weights.ravel(), minlength=k * p).reshape(p, k).T
+    return out
+
+
 class SquaredBlocks:
     """The observations, shifted and cut into blocks for squared-distance passes.
 
@@ -157,6 +182,7 @@ class SquaredBlocks:
         self.threads = pass_threads(self.N, self.d + 1, k)
         self.rows = k >= _ROW_SCORES_K
         self.blocks = None
+        self._workspaces = {}  # kept between passes: fresh buffers cost page faults every pass
         if keep:
             self.blocks = np.empty((self.n_blocks, self.d + 1, self.c))
             run_blocks(self._fill_all, self.n_blocks, self.threads)
@@ -200,6 +226,18 @@ class SquaredBlocks:
             B = self._block(i, scratch)[:self.d]  # padding columns add 0
             total += float(np.einsum("ij,ij->", B, B))
         return total
+
+    def _workspace(self, share):
+        """The :class:`_Workspace` of one share of a pass (``range(t, n_blocks, T)``), kept for later passes.
+
+        The same share runs on the same thread pass after pass (see :func:`run_blocks`)
+        so its buffers stay in that core's cache.
+        """
+        key = (share.start, share.step)
+        ws = self._workspaces.get(key)
+        if ws is None:
+            ws = self._workspaces[key] = _Workspace(self)
+        return ws
 
     def augmented(self, Mc):
         """``[-2 Mc^T, ||Mc||^2]`` of shape (k, d + 1) for shifted centroids ``Mc`` (d, k).
@@ -263,34 +301,30 @@ class SquaredBlocks:
         gap = (A[1] - A[0])[None, :] if k == 2 and self.d >= _GAP_MIN_D else None
 
         def work(blocks):
-            ws = _Workspace(self)
-            part = np.zeros((k, self.d + 1)) if update else None
-            moved, new, old = [], [], []
+            ws = self._workspace(blocks)
+            part = np.zeros((k, self.d + 1)) if update and not delta else None
             for i in blocks:
                 Xb = self._block(i, ws.scratch)
                 if gap is None:
                     zb = ws.argmin(self._scores(Xb, A, ws), z[i * c:(i + 1) * c])
                 else:
                     zb = np.less(self._gaps(Xb, gap, ws), 0.0, out=z[i * c:(i + 1) * c])
-                if delta:
-                    zo = z_old[i * c:(i + 1) * c]
-                    changed = np.flatnonzero(zb != zo)
-                    if changed.size:
-                        moved.append(np.take(Xb, changed, axis=1))
-                        new.append(zb[changed])
-                        old.append(zo[changed])
-                elif update:
+                if part is not None:
                     part += sums_of_columns(Xb, zb, k, dt)
-            if moved:
-                cols = np.concatenate(moved, axis=1)
-                part += sums_of_columns(cols, np.concatenate(new), k, dt)
-                part -= sums_of_columns(cols, np.concatenate(old), k, dt)
             return part
 
         parts = run_blocks(work, self.n_blocks, self.threads)
         if not update:
             return z, None
-        return z, sum(parts) + (sums if delta else 0.0)
+        if not delta:
+            return z, sum(parts)
+        # The observations that changed cluster, once for all blocks after the threads
+        # are done: a few NumPy calls rather than a few per block.
+        moved = np.flatnonzero(z[:self.N] != z_old[:self.N])
+        if moved.size == 0:
+            return z, sums
+        cols = self.X[:, moved] - self.shift[:, None]
+        return z, sums + moved_sums(cols, z[moved], z_old[moved], k, dt)
 
     def loss_of_means(self, sums):
         """``sum_i ||x_i - m_{z_i}||^2`` when every ``m_j`` is the mean of its cluster.
@@ -310,7 +344,7 @@ class SquaredBlocks:
         out = np.empty((self.k, self.N))
 
         def work(blocks):
-            ws = _Workspace(self)
+            ws = self._workspace(blocks)
             for i in blocks:
                 Xb = self._block(i, ws.scratch)
                 S = self._scores(Xb, A, ws)
@@ -320,7 +354,6 @@ class SquaredBlocks:
                 D = out[:, start:start + n]
                 np.add(S[:, :n], np.einsum("ij,ij->j", B, B), out=D)
                 np.maximum(D, 0.0, out=D)
-            return None
 
         run_blocks(work, self.n_blocks, self.threads)
         return out

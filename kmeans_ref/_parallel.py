@@ -30,6 +30,10 @@ _CACHE_FLOATS = 1 << 17
 # N = 10**4, d = 2, k = 8 a Lloyd iteration took 0.26 ms on one thread, 0.72 ms on two
 # (the GIL, taken between NumPy calls this short, serialises them).
 _THREAD_FLOATS = 1 << 18
+# Passes over at most this many floats of data and scores run as one block per thread:
+# at N = 10**4 every NumPy call a thread makes can wait for the GIL (a wake-up across
+# cores), so fewer, longer calls beat blocks sized for the cache.
+_SMALL_FLOATS = 1 << 22
 
 _lock = threading.Lock()
 _state = {"pool": None, "pid": None, "limit": None}
@@ -67,7 +71,9 @@ def _pool():
     # A pool inherited through fork() has no live threads: make a fresh one.
     with _lock:
         if _state["pool"] is None or _state["pid"] != os.getpid():
-            _state["pool"] = ThreadPoolExecutor(max_workers=_available_cores(),
+            # One thread per core besides the caller's (with 2 cores a share other than
+            # the caller's always runs on the same thread, its buffers in the same cache).
+            _state["pool"] = ThreadPoolExecutor(max_workers=max(1, _available_cores() - 1),
                                                 thread_name_prefix="kmeans_ref")
             _state["pid"] = os.getpid()
         return _state["pool"]
@@ -77,15 +83,17 @@ def run_blocks(work, n_blocks, max_threads=None):
     """Call ``work(blocks)`` on each thread with its share of ``range(n_blocks)``.
 
     Thread ``t`` of ``T`` gets blocks ``t, t + T, t + 2T, ...`` (interleaved, so
-    the work stays balanced when blocks differ). Returns the list of results,
-    one per thread, in thread order. With one thread (or one block, or
+    the work stays balanced when blocks differ); the calling thread is thread 0.
+    Returns the list of results, one per thread, in thread order. With one thread (or one block, or
     ``max_threads=1``) the work runs on the calling thread.
     """
     T = min(n_threads(), n_blocks, max_threads or n_blocks)
     if T <= 1:
         return [work(range(n_blocks))]
-    futures = [_pool().submit(work, range(t, n_blocks, T)) for t in range(T)]
-    return [f.result() for f in futures]
+    # The calling thread runs share 0 itself rather than wait idle for the pool.
+    futures = [_pool().submit(work, range(t, n_blocks, T)) for t in range(1, T)]
+    first = work(range(0, n_blocks, T))
+    return [first] + [f.result() for f in futures]
 
 
 def blas_batch(inner, n_out):
@@ -109,11 +117,13 @@ def block_sizes(N, inner, k):
     """(b, c): observations per BLAS call and per block (a multiple of b).
 
     At least two blocks per thread when N allows it, so that the threads
-    end together.
+    end together; one block per thread for passes over at most ``_SMALL_FLOATS``
+    floats of data and scores.
     """
-    share = -(-N // (2 * pass_threads(N, inner, k)))
+    small = N * (inner + k) <= _SMALL_FLOATS
+    share = -(-N // ((1 if small else 2) * pass_threads(N, inner, k)))
     most = blas_batch(inner, k)
     b = min(most, -(-share // -(-share // most) // 8) * 8)  # whole batches fill a share
     c = b * max(1, min(_BLOCK_FLOATS // (k * b), _CACHE_FLOATS // ((inner + k) * b)))
-    c = min(c, -(-share // b) * b)
+    c = -(-share // b) * b if small else min(c, -(-share // b) * b)
     return b, c
