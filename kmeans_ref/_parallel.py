@@ -113,8 +113,11 @@ def pass_threads(N, inner, k):
     return max(1, min(n_threads(), N * (inner + k) // _THREAD_FLOATS))
 
 
-def block_sizes(N, inner, k):
+def block_sizes(N, inner, k, scale=1):
     """(b, c): observations per BLAS call and per block (a multiple of b).
+
+    ``scale`` multiplies the floats allowed per block (``_BLOCK_FLOATS`` and
+    ``_CACHE_FLOATS``).
 
     At least two blocks per thread when N allows it, so that the threads
     end together; one block per thread for passes over at most ``_SMALL_FLOATS``
@@ -124,6 +127,6 @@ def block_sizes(N, inner, k):
     share = -(-N // ((1 if small else 2) * pass_threads(N, inner, k)))
     most = blas_batch(inner, k)
     b = min(most, -(-share // -(-share // most) // 8) * 8)  # whole batches fill a share
-    c = b * max(1, min(_BLOCK_FLOATS // (k * b), _CACHE_FLOATS // ((inner + k) * b)))
+    c = b * max(1, min(scale * _BLOCK_FLOATS // (k * b), scale * _CACHE_FLOATS // ((inner + k) * b)))
     c = -(-share // b) * b if small else min(c, -(-share // b) * b)
     return b, c

@@ -86,7 +86,7 @@ def test_moved_sums_is_the_difference_of_the_sums_of_both_labellings(k, n):
     new, old = rng.integers(0, k, size=n), rng.integers(0, k, size=n)
     rows = np.c_[cols.T, np.ones(n)]
     expected = sums_by_label(rows, new, k, np.uint8) - sums_by_label(rows, old, k, np.uint8)
-    got = moved_sums(cols, new, old, k, np.uint8)
+    got = moved_sums(rows.T, new, old, k, np.uint8)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(got[:, -1], np.bincount(new, minlength=k) - np.bincount(old, minlength=k))
 
