@@ -17,11 +17,14 @@ matrix product (BLAS). Two details keep it accurate:
   a single product with no separate pass to add the norms.
 
 Work is cut into blocks of ``c`` observations whose rows and ``k * c``
-scores fit together in a core's L2 cache, so that the product, the argmin and
-the gathering of the observations that changed cluster find the block in
-cache; no ``(N, k)`` or ``(N, k, d)`` array is ever formed (peak extra memory
+scores take a few MB together, so that the product, the argmin and the
+gathering of the observations that changed cluster find the block in cache,
+with few enough blocks that the NumPy calls per pass stay few (each call a
+thread makes waits for the GIL; a small pass is one block per thread); no
+``(N, k)`` or ``(N, k, d)`` array is ever formed (peak extra memory
 ``O(c (d + k))`` per thread, plus one shifted copy of ``X`` when a loop
-reuses it). Blocks run on a few threads (:mod:`._parallel`).
+reuses it). Blocks run on a few threads (:mod:`._parallel`), each keeping
+its score buffers from one pass to the next.
 
 Blocks are stored as columns, (d + 1, c). Below 48 clusters a block's scores
 come out by cluster, (k, c), from a product with a C-contiguous left
@@ -46,12 +49,6 @@ __all__ = ["data_shift", "labels_dtype", "SquaredBlocks", "sums_by_label", "sums
 # runs along rows (vectorised for long rows): 10-20 % faster than the branch-free argmin
 # over (k, c) at k = 64, d <= 16, equal at k = 32 (single thread, best of 7).
 _ROW_SCORES_K = 48
-# Blocks of scores by observation hold 4 times the floats of the others (about 8,000
-# observations at k = 64): the passes over them are short (the argmin along rows is
-# vectorised), so the calls per block, each waiting for the GIL, weighed more than the
-# cache. At N = 10**6, d = 2, k = 64 lloyd took 0.89 and 1.14 of scikit-learn's time per
-# iteration against 1.16 and 1.21 (two runs, 2 busy cores, load 1.5-4.5).
-_ROW_BLOCK_SCALE = 4
 # With two clusters and at least this many features, labels come from one score
 # difference (a matrix-vector product): at d = 64, 11.7 ms against 41 ms for the two
 # scores on 400,000 observations (2 threads, busy machine); slower at d = 16.
@@ -176,7 +173,7 @@ class SquaredBlocks:
         self.k = k
         self.shift = data_shift(X)
         self.rows = k >= _ROW_SCORES_K
-        self.b, self.c = block_sizes(self.N, self.d + 1, k, _ROW_BLOCK_SCALE if self.rows else 1)
+        self.b, self.c = block_sizes(self.N, self.d + 1, k)
         self.n_blocks = -(-self.N // self.c)
         self.padded = self.n_blocks * self.c
         self.label_dtype = labels_dtype(k)
