@@ -22,11 +22,12 @@ __all__ = ["n_threads", "thread_limit", "run_blocks", "blas_batch", "pass_thread
 # Target number of scores per block (8 MB) and at most this many floats of rows and
 # scores per block (4 MB: more than a core's 2 MB L2 cache, well within the L3). Blocks
 # a quarter of these sizes (half a core's L2) made more NumPy calls per pass, each a
-# wait for the GIL, and lost more than the cache gained (10 iterations, 2 busy cores, load 3.5-4.4): lloyd took
-# 29.5 against 50.3 ms per iteration at N = 300,000, d = 16, k = 32, 62 against
-# 102 ms at N = 10**6, d = 64, k = 8, 22 against 35 ms at N = 10**6, d = 16, k = 8;
-# and 0.89 and 1.14 of scikit-learn's time against 1.16 and 1.21 at N = 10**6, d = 2,
-# k = 64 (two runs, load 1.5-4.5).
+# wait for the GIL, and lost more than the cache gained. Measured interleaved, 10
+# iterations, 2 busy cores (load 3.5-4.4): lloyd took 29.5 against 50.3 ms per
+# iteration at N = 300,000, d = 16, k = 32; 62 against 102 ms at N = 10**6, d = 64,
+# k = 8; 22 against 35 ms at N = 10**6, d = 16, k = 8; and 0.89 and 1.14 of
+# scikit-learn's time against 1.16 and 1.21 at N = 10**6, d = 2, k = 64 (two runs,
+# load 1.5-4.5).
 _BLOCK_FLOATS = 1 << 20
 _CACHE_FLOATS = 1 << 19
 # Passes over less data and scores than this per thread run on fewer threads: at
@@ -87,8 +88,10 @@ def run_blocks(work, n_blocks, max_threads=None):
 
     Thread ``t`` of ``T`` gets blocks ``t, t + T, t + 2T, ...`` (interleaved, so
     the work stays balanced when blocks differ); the calling thread is thread 0.
-    Returns the list of results, one per thread, in thread order. With one thread (or one block, or
-    ``max_threads=1``) the work runs on the calling thread.
+    Returns the list of results, one per thread, in thread order. With one
+    thread (or one block, or ``max_threads=1``) all the work runs on the
+    calling thread. ``work`` must not call ``run_blocks`` itself (the pool has
+    one thread per other core, all of them possibly waiting).
     """
     T = min(n_threads(), n_blocks, max_threads or n_blocks)
     if T <= 1:

@@ -1,6 +1,7 @@
 """Blocked passes and the thread pool (kmeans_ref._fused, kmeans_ref._parallel)."""
 
 import multiprocessing
+import threading
 
 import numpy as np
 import pytest
@@ -37,10 +38,21 @@ def test_run_blocks_interleaves_and_covers_everything():
         assert run_blocks(lambda blocks: list(blocks), 3, max_threads=1) == [[0, 1, 2]]
 
 
+def test_the_calling_thread_runs_the_first_share():
+    with thread_limit(2):
+        threads = run_blocks(lambda blocks: threading.get_ident(), 4)
+    assert len(threads) == 2
+    assert threads[0] == threading.get_ident() != threads[1]
+
+
 def test_small_passes_stay_on_one_thread():
     with thread_limit(2):
         assert SquaredBlocks(np.zeros((2, 10_000)), 8).threads == 1
         assert SquaredBlocks(np.zeros((16, 100_000)), 8).threads == 2
+        # small passes: one block per thread; larger ones: at least two per thread
+        assert SquaredBlocks(np.zeros((2, 10_000)), 64).n_blocks == 2
+        assert SquaredBlocks(np.zeros((16, 100_000)), 8).n_blocks == 2
+        assert SquaredBlocks(np.zeros((16, 1_000_000)), 64, keep=False).n_blocks >= 4
 
 
 @pytest.mark.parametrize("N, d, k", [(70_001, 5, 9), (4_000, 3, 300)])
