@@ -17,11 +17,14 @@ matrix product (BLAS). Two details keep it accurate:
   a single product with no separate pass to add the norms.
 
 Work is cut into blocks of ``c`` observations whose rows and ``k * c``
-scores fit together in a core's L2 cache, so that the product, the argmin and
-the gathering of the observations that changed cluster find the block in
-cache; no ``(N, k)`` or ``(N, k, d)`` array is ever formed (peak extra memory
+scores take a few MB together, so that the product, the argmin and the
+gathering of the observations that changed cluster find the block in cache,
+with few enough blocks that the NumPy calls per pass stay few (each call a
+thread makes waits for the GIL; a small pass is one block per thread); no
+``(N, k)`` or ``(N, k, d)`` array is ever formed (peak extra memory
 ``O(c (d + k))`` per thread, plus one shifted copy of ``X`` when a loop
-reuses it). Blocks run on a few threads (:mod:`._parallel`).
+reuses it). Blocks run on a few threads (:mod:`._parallel`), each keeping
+its score buffers from one pass to the next.
 
 Blocks are stored as columns, (d + 1, c). Below 48 clusters a block's scores
 come out by cluster, (k, c), from a product with a C-contiguous left
@@ -53,6 +56,9 @@ _GAP_MIN_D = 32
 # Up to this many clusters, cluster sums of a block are a product with the one-hot labels
 # (2 k c (d + 1) flops in cache) rather than a sort, a gather and np.add.reduceat.
 _ONE_HOT_K = 16
+# Above 16 clusters, the sums of up to this many (observation, feature) pairs that moved
+# cluster are one weighted bincount rather than two sorts and gathers.
+_MOVED_BINCOUNT = 1 << 15
 
 
 def data_shift(X):
@@ -119,6 +125,22 @@ def sums_of_columns(cols, z, k, label_dtype):
     return out
 
 
+def moved_sums(cols, new, old, k, label_dtype):
+    """Change of :func:`sums_of_columns` (k, p) when observations ``cols`` (p, n) move from labels ``old`` to ``new``.
+
+    Few observations (``n p`` up to ``_MOVED_BINCOUNT``) above ``_ONE_HOT_K``
+    clusters: one weighted ``np.bincount`` over (label, feature) pairs;
+    otherwise :func:`sums_of_columns` of both labellings.
+    """
+    p, n = cols.shape
+    if k <= _ONE_HOT_K or n * p > _MOVED_BINCOUNT:
+        return sums_of_columns(cols, new, k, label_dtype) - sums_of_columns(cols, old, k, label_dtype)
+    # bin j + k a for the pair (label j, feature a); the old labels with weights of opposite sign
+    bins = np.concatenate([new, old]) + (k * np.arange(p))[:, None]
+    weights = np.concatenate([cols, np.negative(cols)], axis=1)
+    return np.bincount(bins.ravel(), weights.ravel(), minlength=k * p).reshape(p, k).T
+
+
 class SquaredBlocks:
     """The observations, shifted and cut into blocks for squared-distance passes.
 
@@ -150,13 +172,14 @@ class SquaredBlocks:
         self.d, self.N = X.shape
         self.k = k
         self.shift = data_shift(X)
+        self.rows = k >= _ROW_SCORES_K
         self.b, self.c = block_sizes(self.N, self.d + 1, k)
         self.n_blocks = -(-self.N // self.c)
         self.padded = self.n_blocks * self.c
         self.label_dtype = labels_dtype(k)
         self.threads = pass_threads(self.N, self.d + 1, k)
-        self.rows = k >= _ROW_SCORES_K
         self.blocks = None
+        self._workspaces = {}  # kept between passes: fresh buffers cost page faults every pass
         if keep:
             self.blocks = np.empty((self.n_blocks, self.d + 1, self.c))
             run_blocks(self._fill_all, self.n_blocks, self.threads)
@@ -200,6 +223,18 @@ class SquaredBlocks:
             B = self._block(i, scratch)[:self.d]  # padding columns add 0
             total += float(np.einsum("ij,ij->", B, B))
         return total
+
+    def _workspace(self, share):
+        """The :class:`_Workspace` of one share of a pass (``range(t, n_blocks, T)``), kept for later passes.
+
+        The same share runs on the same thread pass after pass (see :func:`run_blocks`)
+        so its buffers stay in that core's cache.
+        """
+        key = (share.start, share.step)
+        ws = self._workspaces.get(key)
+        if ws is None:
+            ws = self._workspaces[key] = _Workspace(self)
+        return ws
 
     def augmented(self, Mc):
         """``[-2 Mc^T, ||Mc||^2]`` of shape (k, d + 1) for shifted centroids ``Mc`` (d, k).
@@ -263,8 +298,8 @@ class SquaredBlocks:
         gap = (A[1] - A[0])[None, :] if k == 2 and self.d >= _GAP_MIN_D else None
 
         def work(blocks):
-            ws = _Workspace(self)
-            part = np.zeros((k, self.d + 1)) if update else None
+            ws = self._workspace(blocks)
+            part = np.zeros((k, self.d + 1)) if update and not delta else None
             moved, new, old = [], [], []
             for i in blocks:
                 Xb = self._block(i, ws.scratch)
@@ -272,25 +307,25 @@ class SquaredBlocks:
                     zb = ws.argmin(self._scores(Xb, A, ws), z[i * c:(i + 1) * c])
                 else:
                     zb = np.less(self._gaps(Xb, gap, ws), 0.0, out=z[i * c:(i + 1) * c])
-                if delta:
+                if delta:  # gather the observations that changed cluster while Xb is in cache
                     zo = z_old[i * c:(i + 1) * c]
                     changed = np.flatnonzero(zb != zo)
                     if changed.size:
                         moved.append(np.take(Xb, changed, axis=1))
                         new.append(zb[changed])
                         old.append(zo[changed])
-                elif update:
+                elif part is not None:
                     part += sums_of_columns(Xb, zb, k, dt)
-            if moved:
-                cols = np.concatenate(moved, axis=1)
-                part += sums_of_columns(cols, np.concatenate(new), k, dt)
-                part -= sums_of_columns(cols, np.concatenate(old), k, dt)
-            return part
+            if not moved:
+                return part
+            if len(moved) == 1:
+                return moved_sums(moved[0], new[0], old[0], k, dt)
+            return moved_sums(np.concatenate(moved, axis=1), np.concatenate(new), np.concatenate(old), k, dt)
 
-        parts = run_blocks(work, self.n_blocks, self.threads)
+        parts = [part for part in run_blocks(work, self.n_blocks, self.threads) if part is not None]
         if not update:
             return z, None
-        return z, sum(parts) + (sums if delta else 0.0)
+        return z, sum(parts, sums if delta else 0.0)
 
     def loss_of_means(self, sums):
         """``sum_i ||x_i - m_{z_i}||^2`` when every ``m_j`` is the mean of its cluster.
@@ -310,7 +345,7 @@ class SquaredBlocks:
         out = np.empty((self.k, self.N))
 
         def work(blocks):
-            ws = _Workspace(self)
+            ws = self._workspace(blocks)
             for i in blocks:
                 Xb = self._block(i, ws.scratch)
                 S = self._scores(Xb, A, ws)
@@ -320,7 +355,6 @@ class SquaredBlocks:
                 D = out[:, start:start + n]
                 np.add(S[:, :n], np.einsum("ij,ij->j", B, B), out=D)
                 np.maximum(D, 0.0, out=D)
-            return None
 
         run_blocks(work, self.n_blocks, self.threads)
         return out

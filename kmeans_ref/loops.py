@@ -71,7 +71,13 @@ def lloyd(X, M0, max_iter=100):
     among the iterations, that is about 5 ms per iteration of a 20-iteration
     run at k = 64, N = 10**6, the shapes of ``bench_lloyd.py --grid`` where it
     weighs (a scikit-learn iteration there took 44-290 ms in the same session).
-    ``KMeans`` returns integer labels and has no such cost.
+    Single calls vary far more: 50 ms to 1.0 s for k = 64, N = 10**6 (six
+    calls, load 3.5: fresh pages are zeroed by the kernel, and with
+    transparent huge pages it sometimes compacts memory first), up to 50 ms
+    per iteration of a 20-iteration run; ``bench_lloyd.py --grid`` has shown
+    lloyd at 63 ms per iteration against 34 ms for ``KMeans`` at N = 10**6,
+    d = 2, k = 64 (load 3-4). ``KMeans`` returns integer labels and has no
+    such cost.
 
     See Also
     --------

@@ -1,13 +1,14 @@
 """Blocked passes and the thread pool (kmeans_ref._fused, kmeans_ref._parallel)."""
 
 import multiprocessing
+import threading
 
 import numpy as np
 import pytest
 
 import kmeans_ref as ref
 from kmeans_ref import _parallel
-from kmeans_ref._fused import SquaredBlocks, sums_by_label
+from kmeans_ref._fused import SquaredBlocks, moved_sums, sums_by_label
 from kmeans_ref.loops import dense_labels
 from kmeans_ref._parallel import blas_batch, run_blocks, thread_limit
 
@@ -37,10 +38,21 @@ def test_run_blocks_interleaves_and_covers_everything():
         assert run_blocks(lambda blocks: list(blocks), 3, max_threads=1) == [[0, 1, 2]]
 
 
+def test_the_calling_thread_runs_the_first_share():
+    with thread_limit(2):
+        threads = run_blocks(lambda blocks: threading.get_ident(), 4)
+    assert len(threads) == 2
+    assert threads[0] == threading.get_ident() != threads[1]
+
+
 def test_small_passes_stay_on_one_thread():
     with thread_limit(2):
         assert SquaredBlocks(np.zeros((2, 10_000)), 8).threads == 1
         assert SquaredBlocks(np.zeros((16, 100_000)), 8).threads == 2
+        # small passes: one block per thread; larger ones: at least two per thread
+        assert SquaredBlocks(np.zeros((2, 10_000)), 64).n_blocks == 2
+        assert SquaredBlocks(np.zeros((16, 100_000)), 8).n_blocks == 2
+        assert SquaredBlocks(np.zeros((16, 1_000_000)), 64, keep=False).n_blocks >= 4
 
 
 @pytest.mark.parametrize("N, d, k", [(70_001, 5, 9), (4_000, 3, 300)])
@@ -63,18 +75,32 @@ def test_thread_count_does_not_change_results(N, d, k):
         np.testing.assert_array_equal(D, D1)
 
 
-def test_incremental_sums_equal_fresh_sums():
+@pytest.mark.parametrize("k", [6, 40])
+def test_incremental_sums_equal_fresh_sums(k):
     rng = np.random.default_rng(5)
     X = rng.normal(size=(4, 30_000))
-    blocks = SquaredBlocks(X, 6)
+    blocks = SquaredBlocks(X, k)
     s = blocks.shift[:, None]
-    M = X[:, :6].copy()
+    M = X[:, :k].copy()
     z, sums = blocks.step(M - s)
     M2 = M + 0.3
     _, fresh = blocks.step(M2 - s)
     _, delta = blocks.step(M2 - s, z_old=z, sums=sums)
     np.testing.assert_allclose(delta, fresh, rtol=1e-12, atol=1e-9)
     np.testing.assert_array_equal(delta[:, -1], fresh[:, -1])  # counts are exact
+
+
+@pytest.mark.parametrize("k, n", [(3, 50), (40, 50), (40, 20_000)])
+def test_moved_sums_is_the_difference_of_the_sums_of_both_labellings(k, n):
+    # One-hot products (k <= 16), one weighted bincount (few moves), two sorts (many moves).
+    rng = np.random.default_rng(n + k)
+    cols = rng.normal(size=(5, n))
+    new, old = rng.integers(0, k, size=n), rng.integers(0, k, size=n)
+    rows = np.c_[cols.T, np.ones(n)]
+    expected = sums_by_label(rows, new, k, np.uint8) - sums_by_label(rows, old, k, np.uint8)
+    got = moved_sums(rows.T, new, old, k, np.uint8)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(got[:, -1], np.bincount(new, minlength=k) - np.bincount(old, minlength=k))
 
 
 # Several blocks of observations, so that lloyd runs on the thread pool (one block would not).
@@ -130,6 +156,7 @@ def test_scores_give_exact_ties_the_lowest_label(k, monkeypatch):
     # Integer data: every score is an exact integer, so ties are exact and the lowest
     # index must win; small blocks (several blocks, a partial last one).
     monkeypatch.setattr(_parallel, "_CACHE_FLOATS", 1 << 12)
+    monkeypatch.setattr(_parallel, "_SMALL_FLOATS", 0)  # cache-sized blocks even for small N
     rng = np.random.default_rng(k)
     X = rng.integers(-4, 5, size=(3, 5_001)).astype(float)
     M = X[:, rng.choice(5_001, size=k, replace=False)] + rng.integers(-1, 2, size=(3, k))
