@@ -178,6 +178,7 @@ class KernelForks:
     def close(self) -> None:
         from autograder.isolation.processes import keep_running
 
+        self._replies.close()  # the file holds the socket open too
         self._sock.close()  # the server stops at the end of its input
         try:
             self.process.wait(5)

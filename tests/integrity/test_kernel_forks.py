@@ -105,6 +105,11 @@ SCENARIO = textwrap.dedent(r"""
     forks.process.wait()
     seen["after_server_died"] = kernel_state("student-epsilon")
     forks.close()
+    spare = KernelForks(root / "forks2", dict(os.environ, KMEANS_COURSE_SECRET=""))
+    time.sleep(1)  # importing, then waiting for requests
+    started = time.monotonic()
+    spare.close()
+    seen["close_seconds"], seen["close_status"] = time.monotonic() - started, spare.process.returncode
     print("SEEN " + json.dumps(seen))
 """)
 
@@ -160,6 +165,11 @@ def test_a_kernel_cannot_kill_the_fork_server(seen):
 def test_the_orphan_sweep_spares_the_fork_server(seen):
     assert seen["server_alive_after_sweep"]
     assert seen["delta"]["preloaded"]
+
+
+def test_the_server_stops_when_the_worker_closes_it(seen):
+    assert seen["close_status"] == 0  # it ended by itself, not killed after close()'s 5 s wait
+    assert seen["close_seconds"] < 2
 
 
 def test_without_the_server_a_kernel_starts_as_a_new_process(seen):
