@@ -26,6 +26,8 @@ from autograder.isolation.kernels import HIST_ARG
 from autograder.nbcells import cell_source, nbgrader_meta
 
 KIT = ("autograder", "kmeans_ref")
+# How a kernel that never came up shows in nbgrader's log (jupyter_client's words, and the kit's).
+KERNEL_START_FAILURES = ("Kernel died before replying to kernel_info", "Kernel didn't respond in")
 # The first cell of the check: the kit itself must import in a grading kernel.
 KIT_IMPORT = "import autograder, kmeans_ref"
 
@@ -79,6 +81,7 @@ class SetupCheck:
         self.config = config
         self.timeout = timeout
         self.verified: set = set()  # (assignment, notebook) whose setup ran in a clean kernel
+        self.kernel_verified = False  # a clean kernel started once: a kernel that does not is the student's
 
     def check(self, task, dest: Path, notebook_names) -> None:
         """Raise :class:`GraderFault` when the setup of one of ``task``'s notebooks fails for everyone."""
@@ -104,6 +107,21 @@ class SetupCheck:
                     "Check that the kit imports in a kernel (python -c 'import autograder, kmeans_ref') and that "
                     "the course folder holds no copy of autograder/ or kmeans_ref/ of its own.")
             self.verified.add(key)
+
+    def check_kernel(self, task, log_text: str) -> None:
+        """Raise :class:`GraderFault` when ``task``'s kernel never started and a clean one does not either."""
+        import nbformat
+
+        if self.kernel_verified or not any(words in log_text for words in KERNEL_START_FAILURES):
+            return
+        error = self.run_setup(nbformat.from_dict({"cells": [], "metadata": {}}))
+        if error:
+            raise GraderFault(
+                f"a grading kernel does not start, for any student: {error} (seen first on {task.key}). "
+                "The batch stopped; nobody was recorded as failed for it. Check that a kernel starts here "
+                "(jupyter kernelspec list; python -m ipykernel_launcher --help) and the workers' log in "
+                "autograded/.kmeans-course/logs/.")
+        self.kernel_verified = True
 
     def run_setup(self, nb) -> str:
         """Run the kit import and the setup cells of ``nb`` in a clean kernel; the first error, or ""."""

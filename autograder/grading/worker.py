@@ -225,6 +225,8 @@ class Worker:
             reason, log_text = self._run_nbgrader(task)
         log_path.write_text(cleared + (log_text or (reason + "\n")))
         try:
+            if reason:
+                self.setup.check_kernel(task, log_text)  # no kernel starting at all is the grader's fault too
             self.setup.check(task, dest, notebook_names)  # a lesson that cannot start is the grader's fault
         except GraderFault:
             self._remove(dest)

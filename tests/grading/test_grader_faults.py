@@ -192,3 +192,28 @@ def test_similarity_settings_default_to_the_functions_defaults():
             assert inspect.signature(function).parameters[name].default == value, (function.__name__, name)
             checked += 1
     assert checked == 7
+
+
+def test_a_kernel_that_starts_for_nobody_stops_the_batch(tmp_path, monkeypatch, capsys):
+    import json
+    import sys
+
+    from autograder import cli
+
+    root = course_with_setup(tmp_path / "course", "")
+    for student in ("ann", "bob"):
+        mc.submit(root, student, "01-toy", mc.student_notebook(root, "01-toy"))
+    # a python3 kernel that exits at once, found before the real one (JUPYTER_PATH comes first)
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-c", "import sys; sys.exit(3)", "{connection_file}"],
+        "display_name": "Python 3", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    code = cli.main(["--root", str(root), "autograde", "--dev-secret", "--no-clean-room",
+                     "--workers", "1", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert "the grader failed (not the students)" in err
+    assert "a grading kernel does not start, for any student" in err
+    assert ledger(root) == {}  # nobody recorded as failed
