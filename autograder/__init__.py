@@ -24,7 +24,7 @@ pays this import each time); the checkers, NumPy and :mod:`kmeans_ref` load with
 check, the mistake catalogue the first time a function fails.
 """
 
-from autograder import exercises
+from autograder import exercises, validating
 from autograder.exercises import Exercise
 
 __all__ = ["check", "run_check", "CheckFailed", "CheckResult", "CheckItem", "POINTS", "EXERCISES",
@@ -103,3 +103,6 @@ def _make_raise():
 
 
 _raise = _make_raise()
+
+# In the kernel nbgrader's Validate starts, figures are not drawn (nobody sees them).
+validating.draw_no_figures_when_validating()
