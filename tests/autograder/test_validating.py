@@ -61,3 +61,25 @@ def test_pyplot_not_yet_imported_chooses_agg_through_the_environment():
     environ = {"NBGRADER_VALIDATING": "1"}
     assert validating.draw_no_figures_when_validating(environ, {"IPython": types.SimpleNamespace(get_ipython=lambda: None)}) is True
     assert environ["MPLBACKEND"] == "agg"
+
+
+def test_nbgraders_validate_runs_the_notebook_with_agg_and_no_animation_frames(tmp_path):
+    """nbgrader's own Validator (what the Validate button calls) sets what the kit reads."""
+    from nbgrader.validator import Validator
+
+    test_cell = nbformat.v4.new_code_cell(
+        SETUP + "\n"
+        "import numpy as np\n"
+        "from kmeans_ref import plotting\n"
+        "X = np.random.default_rng(0).normal(size=(2, 12))\n"
+        "html = plotting.animate_lloyd(X, X[:, :2], max_iter=1).to_jshtml()\n"
+        "assert matplotlib.get_backend().lower() == 'agg', matplotlib.get_backend()\n"
+        "assert 'not drawn in Validate' in html, html[:200]\n")
+    test_cell.metadata["nbgrader"] = {"grade": True, "grade_id": "validate_mode", "locked": True, "points": 1,
+                                      "schema_version": 3, "solution": False, "task": False}
+    nb = nbformat.v4.new_notebook(cells=[test_cell])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "validate-mode.ipynb"
+    nbformat.write(nb, path)
+    result = Validator().validate(str(path))
+    assert result == {}, result  # no failed, changed or type-changed cell

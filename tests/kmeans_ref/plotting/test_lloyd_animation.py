@@ -130,3 +130,24 @@ def test_every_frame_shows_exactly_what_plot_frame_draws_and_the_layout_is_compu
         plt.close(fresh_fig)
     assert fig.get_layout_engine() is None  # frozen after the first draw
     assert len(set(positions)) == 1, positions
+
+
+@pytest.mark.parametrize("run, who", [("validate", "Validate"), ("autograde", "the autograder")])
+def test_nbgrader_runs_skip_drawing_the_frames(monkeypatch, run, who):
+    import gc
+    import warnings
+
+    X = np.random.default_rng(3).normal(size=(2, 15))
+    drawn = plotting.animate_lloyd(X, X[:, [0, 1]], max_iter=2).to_jshtml()
+    assert drawn.count("data:image/png;base64") >= 3  # one per frame, without nbgrader
+    monkeypatch.setenv("NBGRADER_EXECUTION", run)
+    gc.collect()  # earlier tests' animations warn when collected: not this one's business
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        anim = plotting.animate_lloyd(X, X[:, [0, 1]], max_iter=2)
+        html = anim.to_jshtml()
+        del anim
+        gc.collect()
+    assert f"not drawn in {who}'s run" in html
+    assert "data:image" not in html and "<script" not in html
+    assert not [w for w in caught if "without rendering" in str(w.message)]
