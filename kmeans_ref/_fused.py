@@ -53,6 +53,11 @@ _ROW_SCORES_K = 48
 # difference (a matrix-vector product): at d = 64, 11.7 ms against 41 ms for the two
 # scores on 400,000 observations (2 threads, busy machine); slower at d = 16.
 _GAP_MIN_D = 32
+# That matrix-vector product is bound by reading the data: below this many floats of data
+# a second thread costs more than it gains. Lloyd, 20 iterations, best of 16 interleaved
+# runs: one thread 0.275 against two 0.369 ms per iteration at N = 10**4, d = 64; even
+# (0.46 against 0.49) at N = 2 * 10**4; two threads 1.5x faster at N = 5 * 10**4.
+_GAP_THREAD_FLOATS = 1 << 21
 # Up to this many clusters, cluster sums of a block are a product with the one-hot labels
 # (2 k c (d + 1) flops in cache) rather than a sort, a gather and np.add.reduceat.
 _ONE_HOT_K = 16
@@ -173,11 +178,13 @@ class SquaredBlocks:
         self.k = k
         self.shift = data_shift(X)
         self.rows = k >= _ROW_SCORES_K
-        self.b, self.c = block_sizes(self.N, self.d + 1, k)
+        self.threads = pass_threads(self.N, self.d + 1, k)
+        if k == 2 and self.d >= _GAP_MIN_D and self.N * (self.d + 1) < _GAP_THREAD_FLOATS:
+            self.threads = 1
+        self.b, self.c = block_sizes(self.N, self.d + 1, k, self.threads)
         self.n_blocks = -(-self.N // self.c)
         self.padded = self.n_blocks * self.c
         self.label_dtype = labels_dtype(k)
-        self.threads = pass_threads(self.N, self.d + 1, k)
         self.blocks = None
         self._workspaces = {}  # kept between passes: fresh buffers cost page faults every pass
         if keep:

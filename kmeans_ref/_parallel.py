@@ -119,15 +119,16 @@ def pass_threads(N, inner, k):
     return max(1, min(n_threads(), N * (inner + k) // _THREAD_FLOATS))
 
 
-def block_sizes(N, inner, k):
+def block_sizes(N, inner, k, threads=None):
     """(b, c): observations per BLAS call and per block (a multiple of b).
 
     At least two blocks per thread when N allows it, so that the threads
     end together; one block per thread for passes over at most ``_SMALL_FLOATS``
-    floats of data and scores.
+    floats of data and scores. ``threads``: the pass's threads (default
+    :func:`pass_threads`).
     """
     small = N * (inner + k) <= _SMALL_FLOATS
-    share = -(-N // ((1 if small else 2) * pass_threads(N, inner, k)))
+    share = -(-N // ((1 if small else 2) * (threads or pass_threads(N, inner, k))))
     most = blas_batch(inner, k)
     b = min(most, -(-share // -(-share // most) // 8) * 8)  # whole batches fill a share
     c = b * max(1, min(_BLOCK_FLOATS // (k * b), _CACHE_FLOATS // ((inner + k) * b)))

@@ -49,6 +49,10 @@ def test_small_passes_stay_on_one_thread():
     with thread_limit(2):
         assert SquaredBlocks(np.zeros((2, 10_000)), 8).threads == 1
         assert SquaredBlocks(np.zeros((16, 100_000)), 8).threads == 2
+        # two clusters, many features: a matrix-vector product, on one thread below 2M floats of data
+        assert SquaredBlocks(np.zeros((64, 10_000)), 2).threads == 1
+        assert SquaredBlocks(np.zeros((64, 10_000)), 2).n_blocks == 1
+        assert SquaredBlocks(np.zeros((64, 50_000)), 2).threads == 2
         # small passes: one block per thread; larger ones: at least two per thread
         assert SquaredBlocks(np.zeros((2, 10_000)), 64).n_blocks == 2
         assert SquaredBlocks(np.zeros((16, 100_000)), 8).n_blocks == 2
