@@ -6,7 +6,9 @@ pool (2 processes) and then on a 2-worker Dask cluster started here with Dask's 
 (``dask scheduler``, ``dask worker``, each in a process group of its own, on 127.0.0.1, no
 course secret in their environment): per cell the same recorded (clean-room) scores, the
 same failures and reasons, flags and autograded notebooks. Then again with one worker
-SIGKILLed (its process group) mid-batch: the same grades, each submission recorded once.
+SIGKILLed (its process group) mid-batch: the same grades, each submission recorded once. And
+with a submission whose every Dask worker process exits (a worker plugin stands for the OOM
+killer): Dask gives up on it, it is recorded failed with what to do, the others as locally.
 """
 from __future__ import annotations
 
@@ -195,3 +197,44 @@ def test_a_worker_killed_mid_batch_loses_nothing(local_class, cluster, tmp_path,
     assert killed, "worker 0 was never busy after a first record: nothing was killed"
     assert summary.graded + summary.failed == STUDENTS
     _same_as_local(local, root)
+
+
+def test_a_submission_that_ends_every_worker_it_runs_on_is_recorded_failed(local_class, tmp_path, monkeypatch):
+    """Dask gives up on it (KilledWorker): it is recorded failed with what to do, the others as locally."""
+    from autograder.grading import autograde as batch
+    from daskcluster import ExitOnStudent
+
+    clean, local = local_class
+    expected = outcomes(local)
+    graded = sorted(key for key, (status, *_) in expected.items() if status == "graded")
+    assert len(graded) >= 2
+    victim_key = graded[0]
+    victim = victim_key.split("/")[0]
+    root = tmp_path / "course"
+    shutil.copytree(clean, root)
+    monkeypatch.setenv("KMEANS_COURSE_SECRET", SECRET)
+    # Dask's own settings: give up after a second worker dies running it, and hand each worker
+    # one task at a time, so that no other submission is waiting on a worker that dies
+    cluster = LocalDaskCluster(tmp_path / "dask", workers=2, env={
+        "PYTHONPATH": str(Path(__file__).parent),
+        "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",
+        "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0"})
+    try:
+        with cluster.client() as client:
+            client.register_plugin(ExitOnStudent(victim))
+        summary = batch.main(root=root, scheduler=cluster.address, progress=False, quiet=True)
+        logs = "\n".join((tmp_path / "dask" / f"worker-{i}.log").read_text(errors="replace") for i in range(2))
+    finally:
+        cluster.stop()
+    assert summary.graded + summary.failed == STUDENTS
+    assert summary.failed == sum(status == "failed" for status, *_ in expected.values()) + 1
+    got = outcomes(root)
+    assert sorted(got) == sorted(expected)  # every submission recorded, once
+    status, reason, *_ = got[victim_key]
+    assert status == "failed"
+    assert "ended every Dask worker it ran on" in reason and "grade it locally" in reason, reason
+    assert logs.count("exited with status 1") == 2, logs[-3000:]  # Dask gave up after the second death
+    others = {key: value for key, value in expected.items() if key != victim_key}
+    assert {key: got[key] for key in others} == others
+    local_grades = {cell: score for cell, score in grades(local).items() if cell[0] != victim}
+    assert local_grades and {cell: score for cell, score in grades(root).items() if cell[0] != victim} == local_grades
