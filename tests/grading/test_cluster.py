@@ -9,6 +9,7 @@ same failures and reasons, flags and autograded notebooks. Then again with one w
 SIGKILLed (its process group) mid-batch: the same grades, each submission recorded once. And
 with a submission whose every Dask worker process exits (a worker plugin stands for the OOM
 killer): Dask gives up on it, it is recorded failed with what to do, the others as locally.
+And with workers on which no grading kernel starts: the batch stops as the grader's fault.
 """
 from __future__ import annotations
 
@@ -238,3 +239,40 @@ def test_a_submission_that_ends_every_worker_it_runs_on_is_recorded_failed(local
     assert {key: got[key] for key in others} == others
     local_grades = {cell: score for cell, score in grades(local).items() if cell[0] != victim}
     assert local_grades and {cell: score for cell, score in grades(root).items() if cell[0] != victim} == local_grades
+
+
+def test_a_grader_fault_on_the_workers_stops_the_batch_and_records_nobody(local_class, tmp_path, monkeypatch, capsys):
+    """No grading kernel starts on the cluster's workers (a broken kernel spec there): exit 3, no record."""
+    import sys
+
+    from autograder import cli
+
+    clean, local = local_class
+    root = tmp_path / "course"
+    shutil.copytree(clean, root)
+    monkeypatch.setenv("KMEANS_COURSE_SECRET", SECRET)
+    # a python3 kernel that exits at once, found first on the workers only (JUPYTER_PATH comes first)
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-c", "import sys; sys.exit(3)", "{connection_file}"],
+        "display_name": "Python 3", "language": "python"}))
+    cluster = LocalDaskCluster(tmp_path / "dask", workers=2, env={"JUPYTER_PATH": str(tmp_path / "jupyter")})
+    try:
+        code = cli.main(["--root", str(root), "autograde", "--scheduler", cluster.address, "--no-progress"])
+    finally:
+        cluster.stop()
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert "the grader failed (not the students)" in err
+    assert "a grading kernel does not start, for any student" in err
+    # nobody whose notebook needed a kernel is recorded; a file no kernel could read (the cut-off
+    # JSON, refused before any kernel starts) may be, exactly as the local pool recorded it
+    unreadable = {key: value for key, value in outcomes(local).items() if "is not valid JSON" in value[1]}
+    assert unreadable
+    state = root / "autograded" / ".kmeans-course" / "ledger.jsonl"
+    recorded = outcomes(root) if state.is_file() else {}
+    assert all(recorded[key] == unreadable[key] for key in recorded), recorded
+    students = {key.split("/")[0] for key in recorded}
+    assert grades(root) == {cell: score for cell, score in grades(local).items() if cell[0] in students}
+    assert all(score is None for score in grades(root).values())
