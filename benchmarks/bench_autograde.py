@@ -147,6 +147,16 @@ def print_phases(title: str, ledger: list) -> None:
     print(f"   {'total':24s} {total:6.2f} s")
 
 
+def drop_scratch(work: Path, keep: bool) -> None:
+    """Remove the scratch courses (nbgrader leaves files read-only), or say where they are kept."""
+    if keep:
+        print(f"scratch courses kept in {work}")
+        return
+    from autograder.course import make_writable_and_remove
+
+    make_writable_and_remove(work)
+
+
 def load_average() -> str:
     try:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -256,11 +266,7 @@ def main(argv=None) -> int:
         print(f"load average after: {load_average()}")
         return 0 if same else 1
     finally:
-        if args.keep:
-            print(f"scratch courses kept in {work}")
-        else:
-            subprocess.run(["chmod", "-R", "u+w", str(work)], check=False)
-            shutil.rmtree(work, ignore_errors=True)
+        drop_scratch(work, args.keep)
 
 
 if __name__ == "__main__":

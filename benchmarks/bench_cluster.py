@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests" / "grading"))
 
-from bench_autograde import BIN, build, env, load_average, scores  # noqa: E402
+from bench_autograde import BIN, build, drop_scratch, env, load_average, scores  # noqa: E402
 from daskcluster import LocalDaskCluster  # noqa: E402
 
 
@@ -97,11 +97,7 @@ def main(argv=None) -> int:
     finally:
         if cluster is not None:
             cluster.stop()
-        if args.keep:
-            print(f"scratch courses kept in {work}")
-        else:
-            subprocess.run(["chmod", "-R", "u+w", str(work)], check=False)
-            shutil.rmtree(work, ignore_errors=True)
+        drop_scratch(work, args.keep)
 
 
 if __name__ == "__main__":
