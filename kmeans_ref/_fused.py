@@ -178,8 +178,9 @@ class SquaredBlocks:
         self.k = k
         self.shift = data_shift(X)
         self.rows = k >= _ROW_SCORES_K
+        self.gap_pass = k == 2 and self.d >= _GAP_MIN_D  # labels from one score difference
         self.threads = pass_threads(self.N, self.d + 1, k)
-        if k == 2 and self.d >= _GAP_MIN_D and self.N * (self.d + 1) < _GAP_THREAD_FLOATS:
+        if self.gap_pass and self.N * (self.d + 1) < _GAP_THREAD_FLOATS:
             self.threads = 1
         self.b, self.c = block_sizes(self.N, self.d + 1, k, self.threads)
         self.n_blocks = -(-self.N // self.c)
@@ -302,7 +303,7 @@ class SquaredBlocks:
 
         # Two clusters and many features: the sign of one score difference (a matrix-vector
         # product) gives the label, 1 only when strictly lower so that 0 wins a tie.
-        gap = (A[1] - A[0])[None, :] if k == 2 and self.d >= _GAP_MIN_D else None
+        gap = (A[1] - A[0])[None, :] if self.gap_pass else None
 
         def work(blocks):
             ws = self._workspace(blocks)
