@@ -114,6 +114,9 @@ class CleanRoom(Configurable):
     file_size = Int(Limits.file_bytes, help="Largest file, in bytes, it may write (RLIMIT_FSIZE).").tag(config=True)
     processes = Int(Limits.processes, help="Processes and threads beyond the user's present ones (RLIMIT_NPROC)."
                     ).tag(config=True)
+    fork = Bool(True, help="In a grading worker, fork each clean-room process from a server that has already "
+                           "imported NumPy, matplotlib and IPython (autograder.isolation.sandbox.SandboxForks) "
+                           "instead of starting a new Python.").tag(config=True)
 
     def limits(self) -> Limits:
         return Limits(call_seconds=self.call_seconds, start_seconds=self.start_seconds,
@@ -203,6 +206,7 @@ class GradingSettings:
     spare_kernel: bool
     clean_room_limits: Limits
     fork_kernels: bool = True
+    fork_sandboxes: bool = True  # the clean room's processes, from a fork server (CleanRoom.fork)
     alembic_version: str = ""  # the course gradebook's schema version (stamped on scratch gradebooks)
     kit: tuple = ()  # the package folders of the kit the parent runs: the workers must run the same
     timeout_grace: float = 3.0  # seconds an interrupted kernel has to stop before it is killed
@@ -220,6 +224,7 @@ def grading_settings(config: Config, *, state_dir: str, kernel_threads: int, ale
     ``overrides``: values given to ``autograde.main`` directly (None: not given).
     """
     autograde = Grading(config=config)
+    clean_room = CleanRoom(config=config)
     for name, value in overrides.items():
         if value is not None:
             setattr(autograde, name, value)
@@ -229,5 +234,6 @@ def grading_settings(config: Config, *, state_dir: str, kernel_threads: int, ale
         kernel_processes=autograde.kernel_processes,
         kernel_threads=autograde.kernel_threads or kernel_threads, kernel_file_size=autograde.kernel_file_size,
         output_cap=autograde.output_cap, post_grade=autograde.hook(), jail_kernels=autograde.jail_kernels,
-        spare_kernel=autograde.spare_kernel, fork_kernels=autograde.fork_kernels, clean_room_limits=CleanRoom(config=config).limits(),
+        spare_kernel=autograde.spare_kernel, fork_kernels=autograde.fork_kernels,
+        clean_room_limits=clean_room.limits(), fork_sandboxes=clean_room.fork,
         alembic_version=alembic_version, kit=tuple(str(p) for p in kit), timeout_grace=autograde.timeout_grace)

@@ -111,6 +111,9 @@ class Worker:
         # a forked kernel becomes the worker's child only through the subreaper
         self.forks = self._start_forks() if settings.fork_kernels and subreaper else None
         self.manager_class = kernel_manager_class(self.jail, self.kit, self.forks)
+        # the clean room's processes are forked too (they become the worker's children the same way)
+        self.sandbox_forks = self._start_sandbox_forks() if settings.clean_room and settings.fork_sandboxes \
+            and subreaper else None
         self.stats = ExecutionStats()
         self.spare_kernel = SpareKernel(self.kernel_home, self.manager_class) if settings.spare_kernel else None
         self.BatchExecute = make_batch_execute(stats=self.stats, manager_class=self.manager_class,
@@ -129,7 +132,7 @@ class Worker:
 
     def _make_jail(self) -> KernelJail:
         from autograder.checks.secret import ENV_VAR
-        from autograder.isolation.sandbox_child import landlock_abi
+        from autograder.isolation.confine import landlock_abi
 
         settings = self.settings
         # the course folder and the kit's own checkout (its solutions/, its tests) stay hidden
@@ -161,6 +164,15 @@ class Worker:
         env = {var: value for var, value in os.environ.items() if var not in withheld}
         env["MPLCONFIGDIR"] = str(folder / "matplotlib")
         return KernelForks(folder, env)
+
+    def _start_sandbox_forks(self):
+        """The clean room's fork server, in a folder of its own that no kernel may write in."""
+        import tempfile
+
+        from autograder.isolation.sandbox import Sandbox, SandboxForks
+
+        Sandbox.forks = SandboxForks(tempfile.mkdtemp(prefix="kmeans-sandbox-forks-"))
+        return Sandbox.forks
 
     def _clear_previous(self) -> str:
         """Before a submission: no process of the previous one may still run.
@@ -198,6 +210,11 @@ class Worker:
             self.spare_kernel.shutdown()
         if self.forks is not None:
             self.forks.close()
+        if self.sandbox_forks is not None:
+            if self.sandbox_forks.broken:
+                self.log.warning("clean room: %s; its processes started as new interpreters", self.sandbox_forks.broken)
+            self.sandbox_forks.close()
+            self._remove(Path(self.sandbox_forks.folder))
         stop_orphans()
         with contextlib.suppress(OSError):
             self.scratch_path.unlink()

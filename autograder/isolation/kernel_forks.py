@@ -45,6 +45,8 @@ import sys
 import threading
 from typing import Optional
 
+from autograder.isolation.processes import ForkedChild
+
 # What the fork server imports once for every kernel: the kernel itself and what the
 # lessons' first cell imports (measured: these are 0.9 s of a kernel's first second).
 PRELOAD = ("numpy", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
@@ -75,56 +77,6 @@ def split_command(cmd) -> Optional[tuple]:
     return jail, cmd[3:]
 
 
-class ForkedKernel:
-    """The worker's handle on a forked kernel, shaped like the ``subprocess.Popen`` that
-    jupyter_client's provisioner keeps (the kernel is the worker's own child)."""
-
-    stdin = stdout = stderr = None
-
-    def __init__(self, pid: int):
-        self.pid = pid
-        self.returncode = None
-
-    def poll(self):
-        if self.returncode is None:
-            try:
-                pid, status = os.waitpid(self.pid, os.WNOHANG)
-            except ChildProcessError:  # collected by the orphan sweep: it has stopped
-                self.returncode = -signal.SIGKILL
-            else:
-                if pid:
-                    self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
-
-    def wait(self, timeout=None):
-        if timeout is not None:
-            import time
-
-            deadline = time.monotonic() + timeout
-            while self.poll() is None:
-                if time.monotonic() >= deadline:
-                    raise subprocess.TimeoutExpired([str(self.pid)], timeout)
-                time.sleep(0.01)
-            return self.returncode
-        if self.returncode is None:
-            try:
-                _, status = os.waitpid(self.pid, 0)
-                self.returncode = os.waitstatus_to_exitcode(status)
-            except ChildProcessError:
-                self.returncode = -signal.SIGKILL
-        return self.returncode
-
-    def send_signal(self, signum: int) -> None:
-        if self.poll() is None:
-            os.kill(self.pid, signum)
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-
-
 class KernelForks:
     """The worker's side of its fork server: start it, ask it for kernels, stop it.
 
@@ -148,7 +100,7 @@ class KernelForks:
         keep_running(self.process.pid)
         self.broken = ""
 
-    def launch(self, cmd, *, cwd, env) -> ForkedKernel:
+    def launch(self, cmd, *, cwd, env) -> ForkedChild:
         """Fork a kernel running ``cmd`` in ``cwd`` with ``env``; raises OSError if it cannot."""
         if self.broken:
             raise OSError(self.broken)
@@ -173,7 +125,7 @@ class KernelForks:
         answer = json.loads(reply)
         if "pid" not in answer:
             raise OSError(answer.get("error", "the kernel fork server gave no kernel"))
-        return ForkedKernel(int(answer["pid"]))
+        return ForkedChild(int(answer["pid"]))
 
     def close(self) -> None:
         from autograder.isolation.processes import keep_running

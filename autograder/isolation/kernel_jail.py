@@ -126,7 +126,7 @@ def system_paths(hide=()) -> list:
 def apply(write, *, scratch=None, memory=None, file_size=None, read=None, hide=(), bind_ports=None,
           processes=None) -> str:
     """Restrict this process (and what it will exec); returns the Landlock description."""
-    from autograder.isolation.sandbox_child import landlock, process_limit, restrict_syscalls
+    from autograder.isolation.confine import landlock, process_limit, restrict_syscalls
 
     folders = [os.path.abspath(d) for d in write]
     if scratch:

@@ -6,7 +6,8 @@
   address-space limit alone does not do until the machine is short of memory.
 - :func:`become_subreaper` and :func:`stop_orphans`: a process a kernel left running
   (``fork``, ``setsid``) becomes the worker's child, and is killed between submissions.
-- :func:`keep_running`: the worker's own helpers (its kernel fork server), which both spare.
+- :func:`keep_running`: the worker's own helpers (its fork servers), which both spare;
+  :class:`ForkedChild`: a process a fork server made for the worker.
 - :func:`set_thread_env`: how many BLAS threads each kernel may start.
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -27,6 +29,55 @@ _kept: set = set()
 def keep_running(pid: int, keep: bool = True) -> None:
     """Spare child ``pid`` from :class:`Watchdog` and :func:`stop_orphans` (``keep=False``: no longer)."""
     (_kept.add if keep else _kept.discard)(pid)
+
+
+class ForkedChild:
+    """The worker's handle on a process one of its fork servers made (a kernel, a clean-room
+    sandbox), shaped like ``subprocess.Popen``: the process became the worker's own child
+    through the subreaper, so ``waitpid`` reads its exit status."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode = None
+
+    def poll(self):
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # collected by the orphan sweep: it has stopped
+                self.returncode = -signal.SIGKILL
+            else:
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout=None):
+        if timeout is not None:
+            deadline = time.monotonic() + timeout
+            while self.poll() is None:
+                if time.monotonic() >= deadline:
+                    raise subprocess.TimeoutExpired([str(self.pid)], timeout)
+                time.sleep(0.01)
+            return self.returncode
+        if self.returncode is None:
+            try:
+                _, status = os.waitpid(self.pid, 0)
+                self.returncode = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
+                self.returncode = -signal.SIGKILL
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
 
 
 def describe_bytes(n: int) -> str:
@@ -142,7 +193,7 @@ def become_subreaper() -> bool:
 
 def _children(pid: int) -> list:
     """(pid, state) of the processes whose parent is ``pid`` (from /proc; none without /proc)."""
-    from autograder.isolation.sandbox_child import proc_pids
+    from autograder.isolation.confine import proc_pids
 
     found = []
     for child in proc_pids():

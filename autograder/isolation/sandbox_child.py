@@ -4,7 +4,11 @@ The parent (``autograder.isolation.sandbox``) starts this file BY PATH, as a scr
 interpreter with resource limits, a scratch working directory and a scrubbed
 environment::
 
-    python -I _sandbox_child.py FD_FROM_PARENT FD_TO_PARENT
+    python -I sandbox_child.py FD_FROM_PARENT FD_TO_PARENT
+
+or, in a grading worker, forks it from a fork server started once the same way
+(``python -I sandbox_child.py --forks FD``, :func:`serve_forks`), which has already
+done what every sandbox does before it reads any student code (:func:`prepare`).
 
 Nothing of ``kmeans_ref`` or ``autograder`` is importable here. The names a lesson's
 locked setup cell imports from ``kmeans_ref`` (earlier lessons' functions) are
@@ -204,156 +208,23 @@ def _block_course_packages():
     sys.meta_path.insert(0, Refuse())
 
 
+def _load_confine():
+    """The module ``confine`` beside this file: Landlock, seccomp, process limits.
 
-# Landlock file-system access rights (linux/landlock.h), by bit.
-_FS_EXECUTE, _FS_READ_FILE, _FS_READ_DIR = 1 << 0, 1 << 2, 1 << 3
-_FS_WRITE_FILE, _FS_REMOVE_DIR, _FS_REMOVE_FILE = 1 << 1, 1 << 4, 1 << 5
-_FS_MAKE_CHAR, _FS_MAKE_DIR, _FS_MAKE_REG, _FS_MAKE_SOCK = 1 << 6, 1 << 7, 1 << 8, 1 << 9
-_FS_MAKE_FIFO, _FS_MAKE_BLOCK, _FS_MAKE_SYM = 1 << 10, 1 << 11, 1 << 12
-_FS_REFER, _FS_TRUNCATE = 1 << 13, 1 << 14
-_SPECIAL_FILES = _FS_MAKE_CHAR | _FS_MAKE_FIFO | _FS_MAKE_BLOCK | _FS_MAKE_SYM
-
-
-def proc_pids() -> list:
-    """The process ids listed in /proc (none where there is no /proc)."""
-    try:
-        return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
-    except OSError:
-        return []
-
-
-def process_limit(more: int, *, before_exec: bool = False) -> int:
-    """An RLIMIT_NPROC that lets this user start ``more`` processes or threads beyond those running now.
-
-    The limit counts every process and thread of the user, so it is set relative to the
-    present count: a fork bomb stops after ``more`` (the superuser is not bound by it).
-    ``before_exec``: this process is about to exec another program, which starts with one
-    thread, so its own helper threads (BLAS's, for one) are not counted as present.
+    Run as a script (``-I``, so this folder is not on ``sys.path``) the file is loaded by
+    path and no package of the kit is imported; imported as part of the kit, it is the
+    kit's own module.
     """
-    uid, count, me = os.getuid(), 0, os.getpid()
-    for pid in proc_pids():
-        try:
-            with open(f"/proc/{pid}/status") as fh:
-                fields = dict(line.split(":", 1) for line in fh if ":" in line)
-            if int(fields["Uid"].split()[0]) == uid:
-                count += 1 if before_exec and pid == me else int(fields.get("Threads", "1"))
-        except (OSError, ValueError, KeyError, IndexError):
-            continue
-    return count + more
+    if __package__:
+        from autograder.isolation import confine
+        return confine
+    import importlib.util
 
-
-def landlock_abi():
-    """The kernel's Landlock ABI version (0: unavailable or not a supported platform)."""
-    import ctypes
-    import platform
-
-    if sys.platform != "linux" or platform.machine() not in ("x86_64", "aarch64"):
-        return 0
-    libc = ctypes.CDLL(None, use_errno=True)
-    abi = libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
-    return max(0, abi)
-
-
-def landlock(writable, *, readable=None, net=True, bind_ports=None, scoped=True, special_files=True,
-             label=None, read_label=None):
-    """Forbid writing anywhere but beneath the folders ``writable`` (and, if asked, network and signals).
-
-    Linux Landlock, through raw system calls: no privileges needed, inherited by any
-    process the restricted one starts, kept across ``execve``. ``readable``: None (reads
-    stay allowed everywhere) or the only files and folders that may be read (and the
-    ``writable`` folders); a path in it that does not exist is left out. ``net``: forbid
-    TCP bind and connect (ABI >= 4). ``bind_ports``: forbid TCP connect and every bind but
-    to these ports (a Jupyter kernel binds its five ports and connects nowhere). ``scoped``: forbid
-    signals and abstract unix sockets towards processes outside the sandbox (ABI >= 6).
-    ``special_files=False``: even beneath ``writable``, no symbolic links, FIFOs or
-    device nodes can be made (so nothing planted there can redirect a later write by
-    someone else). Returns a description of what was applied: it starts with
-    ``"Landlock"`` when applied, with ``"none"`` when not.
-    """
-    import ctypes
-    import platform
-
-    if isinstance(writable, (str, bytes, os.PathLike)):
-        writable = [writable]
-    writable = list(writable)
-    if sys.platform != "linux" or platform.machine() not in ("x86_64", "aarch64"):
-        return "none (Landlock needs Linux on x86_64 or aarch64)"
-    libc = ctypes.CDLL(None, use_errno=True)
-    create, add_rule, restrict = 444, 445, 446
-    abi = libc.syscall(create, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
-    if abi < 1:
-        return "none (Landlock is not enabled in this kernel)"
-    write = _FS_WRITE_FILE | _FS_REMOVE_DIR | _FS_REMOVE_FILE | sum(1 << b for b in range(6, 13))
-    if abi >= 2:
-        write |= _FS_REFER  # moving files across directories
-    if abi >= 3:
-        write |= _FS_TRUNCATE
-    allowed = write if special_files else write & ~_SPECIAL_FILES
-    read = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
-    handled = write
-    rules = [(folder, allowed) for folder in writable]
-    if readable is not None:
-        handled |= read
-        rules = [(folder, allowed | read) for folder in writable]
-        rules += [(path, read) for path in readable]
-    if readable is not None:
-        readable = [path for path in readable if os.path.exists(path)]
-    if bind_ports is not None:
-        net = True
-    net = 0b11 if net and abi >= 4 else 0  # bind and connect over TCP
-    scoped = 0b11 if scoped and abi >= 6 else 0  # abstract unix sockets and signals outside the sandbox
-
-    class RulesetAttr(ctypes.Structure):
-        _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
-
-    class PathBeneath(ctypes.Structure):
-        _pack_ = 1
-        _fields_ = [("allowed", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
-
-    class NetPort(ctypes.Structure):
-        _fields_ = [("allowed", ctypes.c_uint64), ("port", ctypes.c_uint64)]
-
-    attr = RulesetAttr(handled, net, scoped)
-    size = 24 if abi >= 6 else (16 if abi >= 4 else 8)
-    ruleset = libc.syscall(create, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
-    if ruleset < 0:
-        return f"none (landlock_create_ruleset failed: {os.strerror(ctypes.get_errno())})"
-    try:
-        for path, rights in rules:
-            try:
-                fd = os.open(path, os.O_PATH | (os.O_DIRECTORY if rights & _FS_WRITE_FILE else 0))
-            except OSError as exc:
-                return f"none (cannot open {os.fsdecode(path)}: {exc.strerror})"
-            try:
-                if not os.path.isdir(path):  # a file takes only the rights that apply to files
-                    rights &= _FS_EXECUTE | _FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE
-                rule = PathBeneath(rights, fd)
-                if libc.syscall(add_rule, ruleset, 1, ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
-                    return f"none (landlock_add_rule failed: {os.strerror(ctypes.get_errno())})"
-            finally:
-                os.close(fd)
-        for port in (bind_ports or []) if net else []:
-            rule = NetPort(1, int(port))  # LANDLOCK_ACCESS_NET_BIND_TCP on this port
-            if libc.syscall(add_rule, ruleset, 2, ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
-                return f"none (landlock_add_rule failed for port {port}: {os.strerror(ctypes.get_errno())})"
-        if libc.prctl(38, 1, 0, 0, 0) < 0:  # PR_SET_NO_NEW_PRIVS, required by restrict_self
-            return "none (PR_SET_NO_NEW_PRIVS failed)"
-        if libc.syscall(restrict, ruleset, ctypes.c_uint32(0)) < 0:
-            return f"none (landlock_restrict_self failed: {os.strerror(ctypes.get_errno())})"
-    finally:
-        os.close(ruleset)
-    parts = [f"writes only in {label or 'the scratch folder'}"]
-    if readable is not None:
-        parts.append(f"reads only {read_label or 'the allowed files'}")
-    if not special_files:
-        parts.append("no links or special files")
-    if net and bind_ports:
-        parts.append(f"TCP only to listen on ports {', '.join(str(p) for p in bind_ports)}")
-    elif net:
-        parts.append("no TCP")
-    if scoped:
-        parts.append("no signals outside the sandbox")
-    return f"Landlock ABI {abi}: " + ", ".join(parts)
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "confine.py")
+    spec = importlib.util.spec_from_file_location("_sandbox_confine", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _course_entry(name: str) -> bool:
@@ -399,82 +270,6 @@ def python_files() -> list:
                 paths.add(path if inside else os.path.dirname(path))
     paths.update({"/dev/null", "/dev/urandom", "/dev/zero"})
     return sorted(p for p in paths if os.path.exists(p))
-
-
-# Per machine: the audit architecture, the system calls that change a file's mode or
-# owner by path (x86_64 chmod, chown, lchown, fchownat, fchmodat, fchmodat2; aarch64
-# fchmodat, fchownat, fchmodat2), io_uring_setup (its requests bypass this filter) and socket.
-_SYSCALLS = {"x86_64": (0xC000003E, (90, 92, 94, 260, 268, 452, 425), 41),
-             "aarch64": (0xC00000B7, (53, 54, 452, 425), 198)}
-_AF_UNIX, _AF_INET, _AF_INET6, _AF_NETLINK, _SOCK_STREAM = 1, 2, 10, 16, 1
-
-
-def restrict_syscalls(*, sockets: str = "tcp") -> str:
-    """A seccomp filter: no chmod or chown by path, no io_uring, and sockets only of one kind.
-
-    Landlock restricts opening, creating and removing files but not changing their mode
-    or owner (code that may not write the gradebook could still make it unreadable to
-    the grader with ``os.chmod``), nor connecting to a UNIX socket by path (a Docker or
-    D-Bus socket would be a way out), nor UDP. ``sockets="tcp"``: only TCP sockets and
-    netlink (what a Jupyter kernel uses); ``"none"``: no socket at all. ``fchmod`` on a
-    file the process could open, and ``socketpair``, stay allowed. Calls refused get
-    EPERM. Inherited by child processes and kept across ``execve``. Returns a
-    description: ``"seccomp: ..."`` when applied, ``"none (...)"`` when not.
-    """
-    import ctypes
-    import platform
-
-    machine = platform.machine()
-    if sys.platform != "linux" or machine not in _SYSCALLS:
-        return "none (the seccomp filter needs Linux on x86_64 or aarch64)"
-    arch, refused, socket_nr = _SYSCALLS[machine]
-    LOAD, JEQ, JGE, AND, RET = 0x20, 0x15, 0x35, 0x54, 0x06
-    ALLOW, DENY = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
-    NR, ARCH, ARG0, ARG1 = 0, 4, 16, 24  # offsets in struct seccomp_data (low words, little-endian)
-    # (op, k, jump-if-true label, jump-if-false label); None: the next instruction
-    code = [(LOAD, ARCH, None, None), (JEQ, arch, None, "deny"), (LOAD, NR, None, None)]
-    if machine == "x86_64":
-        code.append((JGE, 0x40000000, "deny", None))  # the x32 ABI's numbers
-    code += [(JEQ, nr, "deny", None) for nr in refused]
-    code.append((JEQ, socket_nr, None, "allow"))
-    if sockets == "none":
-        code.append((RET, DENY, None, None))
-    else:
-        code += [(LOAD, ARG0, None, None), (JEQ, _AF_NETLINK, "allow", None),
-                 (JEQ, _AF_INET, "inet", None), (JEQ, _AF_INET6, "inet", "deny"),
-                 ("inet", None, None, None), (LOAD, ARG1, None, None), (AND, 0xF, None, None),
-                 (JEQ, _SOCK_STREAM, "allow", "deny")]
-    code += [("allow", None, None, None), (RET, ALLOW, None, None),
-             ("deny", None, None, None), (RET, DENY, None, None)]
-    labels, program = {}, []
-    for ins in code:
-        if isinstance(ins[0], str):
-            labels[ins[0]] = len(program)
-        else:
-            program.append(ins)
-
-    def offset(target, here):
-        return 0 if target is None else labels[target] - here - 1
-
-    program = [(op, offset(jt, i) if op in (JEQ, JGE) else 0, offset(jf, i) if op in (JEQ, JGE) else 0, k)
-               for i, (op, k, jt, jf) in enumerate(program)]
-
-    class Filter(ctypes.Structure):
-        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
-                    ("k", ctypes.c_uint32)]
-
-    class Program(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
-
-    filters = (Filter * len(program))(*[Filter(*ins) for ins in program])
-    prog = Program(len(program), filters)
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(38, 1, 0, 0, 0) < 0:  # PR_SET_NO_NEW_PRIVS, required for an unprivileged filter
-        return "none (PR_SET_NO_NEW_PRIVS failed)"
-    if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) < 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
-        return f"none (seccomp failed: {os.strerror(ctypes.get_errno())})"
-    allowed = "no sockets" if sockets == "none" else "sockets: TCP and netlink only"
-    return f"seccomp: no chmod or chown by path, no io_uring, {allowed}"
 
 
 class _Channel:
@@ -631,19 +426,44 @@ def _count_lines(fn, args, kwargs):
     return count
 
 
-def serve(fd_in, fd_out):
+# Imported before any student code runs: what every lesson's setup cell imports (pyplot
+# itself is deferred, above), numpy.testing so that a patch of it is seen, and
+# numpy.random, which NumPy 2 loads on first use. Measured in a fresh interpreter: 0.25 s
+# together, all of a sandbox's start that a fork server saves.
+PRELOAD = ("numpy", "numpy.random", "numpy.testing", "matplotlib", "IPython.display")
+
+
+def prepare():
+    """What a sandbox does before it reads any student code: ``(confine, readable)``.
+
+    Hides the course packages, imports :data:`PRELOAD`, loads the confinement module
+    and lists the files the student's code may read (:func:`python_files`).
+    """
+    import importlib
+
+    _block_course_packages()
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a cell that needs it says why when it imports it
+            pass
+    return _load_confine(), python_files()
+
+
+def serve(fd_in, fd_out, prepared=None):
+    """Run the cells the parent sends first, then serve its calls until the input closes.
+
+    ``prepared``: what :func:`prepare` returned, in a sandbox forked from the fork server.
+    """
     channel = _Channel(fd_in, fd_out)
     captured = _CappedText()
     sys.stdout = sys.stderr = captured
     kind, init = channel.receive()
     assert kind == "init"
-    _block_course_packages()
-    import numpy  # noqa: F401  (loaded before student code, like the notebook's setup)
-    import numpy.testing  # noqa: F401  (so that a patch of it is seen: 25 ms)
-
-    isolation = landlock([os.getcwd()], readable=python_files(), read_label="Python's and its libraries' files")
+    confine, readable = prepared or prepare()
+    isolation = confine.landlock([os.getcwd()], readable=readable, read_label="Python's and its libraries' files")
     if isolation.startswith("Landlock"):
-        isolation += "; " + restrict_syscalls(sockets="none")
+        isolation += "; " + confine.restrict_syscalls(sockets="none")
 
     _make_shims(channel, init["allowed"], init["lesson"])
     _defer_imports(DEFERRED_MODULES)
@@ -693,5 +513,106 @@ def serve(fd_in, fd_out):
                           "evalue": f"the returned value could not be read: {exc}", "where": []})
 
 
+# ---------------------------------------------------------------- the fork server
+def serve_forks(fd):
+    """The fork server: :func:`prepare` once, then fork one sandbox per request on socket ``fd``.
+
+    A request is one message (a SOCK_SEQPACKET socket keeps them apart): a JSON object
+    with the sandbox's folder ``cwd``, its environment ``env`` and its resource
+    limits ``limits`` (name -> [soft, hard]), and, passed with it, the sandbox's two
+    pipe ends. The answer is ``{"pid": PID}`` or ``{"error": WHY}``. The server runs
+    no student code (cells and calls go to the sandbox over its own pipes) and a
+    request names no student (a scratch folder, an environment without secrets), so
+    a sandbox inherits nothing of another one. A middle process forks each sandbox and
+    exits at once: the sandbox becomes a child of the grading worker (a child
+    subreaper), which reads its exit status as for a sandbox it started itself.
+    """
+    import signal
+    import socket
+
+    if sys.platform == "linux":
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: ends with its worker
+        if os.getppid() == 1:
+            os._exit(0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a TA's Ctrl-C stops the batch through its workers
+    prepared = prepare()
+    sock = socket.socket(fileno=fd)
+    while True:
+        message, fds, _, _ = socket.recv_fds(sock, 1 << 16, 2)
+        if not message:
+            return  # the worker closed its end
+        read_end, write_end = os.pipe()
+        middle = os.fork()
+        if middle == 0:
+            os.close(read_end)
+            _middle(message, fds, write_end, prepared)  # never returns
+        os.close(write_end)
+        for passed in fds:
+            os.close(passed)
+        with os.fdopen(read_end, "rb") as pipe:
+            said = pipe.read().decode(errors="replace")  # until the middle and the sandbox close it
+        os.waitpid(middle, 0)  # collected: the sandbox's parent is now the worker
+        answer = {"pid": int(said)} if said.isdigit() else {"error": said or "the sandbox could not be forked"}
+        sock.send(json.dumps(answer).encode())
+
+
+def _middle(message, fds, write_end, prepared):
+    """Fork the sandbox of one request and exit; the sandbox reports its own pid once it leads its session."""
+    try:
+        request = json.loads(message)
+        if len(fds) != 2:
+            raise ValueError(f"{len(fds)} file descriptors passed, 2 expected")
+        if os.fork() == 0:
+            _forked_sandbox(request, fds, write_end, prepared)  # never returns
+    except BaseException as exc:
+        os.write(write_end, f"{type(exc).__name__}: {exc}".encode())
+    os._exit(0)
+
+
+def _forked_sandbox(request, fds, write_end, prepared):
+    """In the forked sandbox: become what ``python -I sandbox_child.py`` with the parent's limits is, then serve."""
+    import resource
+    import signal
+
+    code = 1
+    try:
+        os.setsid()  # its own process group: a kill reaches anything it forks
+        os.write(write_end, str(os.getpid()).encode())
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a new interpreter
+        null = os.open(os.devnull, os.O_RDWR)
+        for std in (0, 1, 2):
+            os.dup2(null, std)
+        low, high = sorted(fds)
+        os.closerange(3, low)  # nothing of the server's (its socket) stays open
+        os.closerange(low + 1, high)
+        os.closerange(high + 1, 1 << 16)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        import tempfile
+
+        tempfile.tempdir = None  # chosen again from this environment's TMPDIR
+        for name, (soft, hard) in request["limits"].items():
+            resource.setrlimit(getattr(resource, name), (soft, hard))
+        if "numpy" in sys.modules:
+            sys.modules["numpy"].random.seed()  # fresh entropy, as a new process draws
+        serve(fds[0], fds[1], prepared)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:  # ends as a new interpreter ends on an uncaught interrupt
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
 if __name__ == "__main__":
-    serve(int(sys.argv[1]), int(sys.argv[2]))
+    if sys.argv[1] == "--forks":
+        serve_forks(int(sys.argv[2]))
+    else:
+        serve(int(sys.argv[1]), int(sys.argv[2]))

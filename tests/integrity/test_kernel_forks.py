@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from autograder.isolation.sandbox_child import landlock_abi
+from autograder.isolation.confine import landlock_abi
 
 SECRET = "forks-test-secret-" + uuid.uuid4().hex
 MARKER = "student-alpha-" + uuid.uuid4().hex

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.isolation.sandbox_child import landlock_abi
+from autograder.isolation.confine import landlock_abi
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "grading"))
 
