@@ -24,8 +24,10 @@ pays this import each time); the checkers, NumPy and :mod:`kmeans_ref` load with
 check, the mistake catalogue the first time a function fails.
 """
 
-from autograder import exercises, validating
+from autograder import deferred_imports, exercises, validating
 from autograder.exercises import Exercise
+
+deferred_imports.defer_rfc3987_syntax()  # before anything of the kit imports nbformat
 
 __all__ = ["check", "run_check", "CheckFailed", "CheckResult", "CheckItem", "POINTS", "EXERCISES",
            "Exercise", "exercises"]

@@ -52,9 +52,12 @@ class _Slot:
             self.process.kill()
         self.process.join(5)
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
         with contextlib.suppress(Exception):
             self.conn.send(("stop",))
+
+    def stop(self) -> None:
+        self.request_stop()
         self.process.join(10)
         if self.process.is_alive():
             self.kill()
@@ -168,6 +171,9 @@ class LocalPool:
 
     def close(self) -> None:
         """Stop the workers: idle ones politely, busy ones (the batch stopped) with their children."""
+        for slot in self.slots:  # every idle worker told first: they close down together
+            if slot.task is None:
+                slot.request_stop()
         for slot in self.slots:
             if slot.task is None:
                 slot.stop()
