@@ -25,12 +25,16 @@ def defer_rfc3987_syntax() -> bool:
     if NAME in sys.modules or "jsonschema" in sys.modules:
         return False
     try:
-        if importlib.util.find_spec(NAME) is None:
-            return False
+        spec = importlib.util.find_spec(NAME)
     except (ImportError, ValueError):
+        return False
+    if spec is None:
         return False
     stand_in = types.ModuleType(NAME)
     stand_in.__doc__ = f"Stand-in for {NAME}, imported on first use (autograder.deferred_imports)."
+    stand_in.__spec__ = spec  # the real module's: importlib.util.find_spec still answers for it
+    if spec.submodule_search_locations is not None:
+        stand_in.__path__ = list(spec.submodule_search_locations)  # its submodules import as before
 
     def real():
         if sys.modules.get(NAME) is stand_in:
@@ -41,7 +45,7 @@ def defer_rfc3987_syntax() -> bool:
         return real().is_valid_syntax(*args, **kwargs)
 
     def __getattr__(attr):
-        if attr.startswith("__"):  # the import system asks for __path__ and the like: not a use
+        if attr.startswith("__"):  # dunder lookups (the import system makes some) are not a use
             raise AttributeError(attr)
         return getattr(real(), attr)
 
