@@ -42,10 +42,9 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 from typing import Optional
 
-from autograder.isolation.processes import ForkedChild
+from autograder.isolation.processes import ForkedChild, ForkServerClient
 
 # What the fork server imports once for every kernel: the kernel itself and what the
 # lessons' first cell imports (measured: these are 0.9 s of a kernel's first second).
@@ -77,33 +76,28 @@ def split_command(cmd) -> Optional[tuple]:
     return jail, cmd[3:]
 
 
-class KernelForks:
+class KernelForks(ForkServerClient):
     """The worker's side of its fork server: start it, ask it for kernels, stop it.
 
     ``env`` is the fork server's environment: the one the kernels get, without the
     variables the jail withholds. ``folder``: a neutral working folder for it.
     """
 
-    def __init__(self, folder, env: dict):
-        from autograder.isolation.processes import keep_running
+    what, made = "kernel fork server", "kernel"
 
+    def __init__(self, folder, env: dict):
         self.folder = str(folder)
         os.makedirs(self.folder, exist_ok=True)
         ours, theirs = socket.socketpair()
-        self._lock = threading.Lock()
-        self._sock = ours
         self._replies = ours.makefile("r", encoding="utf-8")
-        self.process = subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-m", __name__, str(theirs.fileno())], pass_fds=(theirs.fileno(),),
             cwd=self.folder, env=env, stdin=subprocess.DEVNULL)
         theirs.close()
-        keep_running(self.process.pid)
-        self.broken = ""
+        super().__init__(process, ours)
 
     def launch(self, cmd, *, cwd, env) -> ForkedChild:
         """Fork a kernel running ``cmd`` in ``cwd`` with ``env``; raises OSError if it cannot."""
-        if self.broken:
-            raise OSError(self.broken)
         jail, _ = split_command(cmd)
         if jail is not None:  # what the jail withholds is never sent: not even the server's memory holds it
             from autograder.isolation import kernel_jail
@@ -112,32 +106,16 @@ class KernelForks:
             env = {var: value for var, value in env.items() if var not in withheld}
         # the server's folder is not the worker's: a relative folder is the worker's
         request = json.dumps({"cmd": list(cmd), "cwd": os.path.abspath(cwd), "env": dict(env)}) + "\n"
-        with self._lock:
-            try:
-                self._sock.sendall(request.encode())
-                reply = self._replies.readline()
-            except OSError as exc:
-                self.broken = f"the kernel fork server stopped: {exc}"
-                raise OSError(self.broken) from exc
-        if not reply:
-            self.broken = f"the kernel fork server stopped (exit status {self.process.poll()})"
-            raise OSError(self.broken)
-        answer = json.loads(reply)
-        if "pid" not in answer:
-            raise OSError(answer.get("error", "the kernel fork server gave no kernel"))
-        return ForkedChild(int(answer["pid"]))
+
+        def exchange():
+            self._sock.sendall(request.encode())
+            return self._replies.readline()
+
+        return self._ask(exchange)
 
     def close(self) -> None:
-        from autograder.isolation.processes import keep_running
-
         self._replies.close()  # the file holds the socket open too
-        self._sock.close()  # the server stops at the end of its input
-        try:
-            self.process.wait(5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        keep_running(self.process.pid, False)
+        super().close()
 
 
 # -- the fork server's side ---------------------------------------------------------------

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -78,6 +79,50 @@ class ForkedChild:
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
+
+
+class ForkServerClient:
+    """The worker's side of a fork server (kernels', sandboxes'): one request at a time,
+    a pid or the reason why not for each, and the server stopped at the end of its input.
+
+    Subclasses start ``process`` talking over ``_sock`` and call :meth:`_ask` with the
+    exchange of one request; ``what`` and ``made`` name the server and what it makes.
+    """
+
+    what, made = "fork server", "process"
+
+    def __init__(self, process, sock):
+        self.process, self._sock = process, sock
+        self._lock = threading.Lock()
+        self.broken = ""
+        keep_running(process.pid)
+
+    def _ask(self, exchange) -> ForkedChild:
+        """Run ``exchange()`` (send a request, return the reply's bytes); the forked child, or OSError."""
+        if self.broken:
+            raise OSError(self.broken)
+        with self._lock:
+            try:
+                reply = exchange()
+            except OSError as exc:
+                self.broken = f"the {self.what} stopped: {exc}"
+                raise OSError(self.broken) from exc
+        if not reply:
+            self.broken = f"the {self.what} stopped (exit status {self.process.poll()})"
+            raise OSError(self.broken)
+        answer = json.loads(reply)
+        if "pid" not in answer:
+            raise OSError(answer.get("error", f"the {self.what} gave no {self.made}"))
+        return ForkedChild(int(answer["pid"]))
+
+    def close(self) -> None:
+        self._sock.close()  # the server stops at the end of its input
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        keep_running(self.process.pid, False)
 
 
 def describe_bytes(n: int) -> str:

@@ -28,7 +28,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ import numpy as np
 
 from autograder.isolation import confine
 from autograder.isolation import sandbox_child as wire
+from autograder.isolation.processes import ForkServerClient
 
 CHILD = Path(wire.__file__).resolve()
 # Callbacks and reference calls one student call may make (a loop of requests is a hang).
@@ -397,7 +397,7 @@ class Sandbox:
         raise cls(reason) from cause
 
 
-class SandboxForks:
+class SandboxForks(ForkServerClient):
     """A fork server for sandboxes: each child is forked from a process that has already
     done what every child does before it reads any student code.
 
@@ -412,53 +412,30 @@ class SandboxForks:
     stopped), sandboxes start as new interpreters and ``broken`` says why.
     """
 
-    def __init__(self, folder):
-        from autograder.isolation.processes import keep_running
+    what, made = "sandbox fork server", "process"
 
+    def __init__(self, folder):
         self.folder = str(folder)
         os.makedirs(self.folder, mode=0o700, exist_ok=True)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self._sock = ours
-        self._lock = threading.Lock()
-        self.broken = ""
-        self.process = subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-I", str(CHILD), "--forks", str(theirs.fileno())], pass_fds=(theirs.fileno(),),
             cwd=self.folder, env=_child_env(self.folder), stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         theirs.close()
-        keep_running(self.process.pid)
+        super().__init__(process, ours)
 
     def launch(self, cwd: str, env: dict, limits: dict, fds: tuple):
         """Fork a child serving on pipe ends ``fds`` (from the parent, to the parent); raises OSError if it cannot."""
-        from autograder.isolation.processes import ForkedChild
-
-        if self.broken:
-            raise OSError(self.broken)
         request = json.dumps({"cwd": cwd, "env": env, "limits": limits}).encode()
-        with self._lock:
-            try:
-                socket.send_fds(self._sock, [request], list(fds))
-                reply = self._sock.recv(1 << 12)
-            except OSError as exc:
-                self.broken = f"the sandbox fork server stopped: {exc}"
-                raise OSError(self.broken) from exc
-        if not reply:
-            self.broken = f"the sandbox fork server stopped (exit status {self.process.poll()})"
-            raise OSError(self.broken)
-        answer = json.loads(reply)
-        if "pid" not in answer:
-            raise OSError(answer.get("error", "the sandbox fork server gave no process"))
-        return ForkedChild(int(answer["pid"]))
+
+        def exchange():
+            socket.send_fds(self._sock, [request], list(fds))
+            return self._sock.recv(1 << 12)
+
+        return self._ask(exchange)
 
     def close(self) -> None:
-        from autograder.isolation.processes import keep_running
-
         if Sandbox.forks is self:
             Sandbox.forks = None
-        self._sock.close()  # the server stops at the end of its input
-        try:
-            self.process.wait(5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        keep_running(self.process.pid, False)
+        super().close()
