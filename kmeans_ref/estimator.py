@@ -208,16 +208,20 @@ class KMeans:
         if self.loss == "l1":
             blocks.sorted_features = SortedFeatures(Xl)  # sorted once, shared by the runs
         best = None
-        for _ in range(n_init):
-            if isinstance(init, np.ndarray):
-                M0 = init
-            elif init == "k-means++":
-                M0 = Xl[:, _kmeans_plus_plus(Xl, k, rng)]
-            else:
-                M0 = Xl[:, rng.choice(N, size=k, replace=False)]
-            run = run_once(blocks, M0, max_iter, tol)
-            if best is None or run[2] < best[2]:
-                best = run
+        try:
+            for _ in range(n_init):
+                if isinstance(init, np.ndarray):
+                    M0 = init
+                elif init == "k-means++":
+                    M0 = Xl[:, _kmeans_plus_plus(Xl, k, rng)]
+                else:
+                    M0 = Xl[:, rng.choice(N, size=k, replace=False)]
+                run = run_once(blocks, M0, max_iter, tol)
+                if best is None or run[2] < best[2]:
+                    best = run
+        finally:
+            if self.loss == "l2":
+                blocks.release()
         M, z, inertia, n_iter = best
         self.cluster_centers_ = np.ascontiguousarray(M.T)
         self.labels_ = z

@@ -159,23 +159,27 @@ def _lloyd(X, M0, max_iter):
     Every pass over the data does the assignment for the current centroids
     and the cluster sums of the new labels at once (see
     :mod:`kmeans_ref._fused`); the loss after each update follows from the
-    sums (:meth:`~kmeans_ref._fused.SquaredBlocks.loss_of_means`).
+    sums (:meth:`~kmeans_ref._fused.SquaredBlocks.losses_of_means`).
     """
     N = X.shape[1]
     blocks = SquaredBlocks(X, M0.shape[1])
-    s = blocks.shift[:, None]
-    M = M0.copy()
-    z, sums = blocks.step(M - s, update=max_iter > 0)
-    losses = []
-    for t in range(max_iter):
-        M = means_from_sums(sums, M, s)
-        losses.append(blocks.loss_of_means(sums))
-        if t == max_iter - 1:
-            break
-        z_new, sums = blocks.step(M - s, z_old=z, sums=incremental(sums, t))
-        if np.array_equal(z_new, z):
-            break  # the assignment stopped changing
-        z = z_new
+    try:
+        s = blocks.shift[:, None]
+        M = M0.copy()
+        z, sums = blocks.step(M - s, update=max_iter > 0)
+        updates = []  # the sums of every update, turned into losses at the end
+        for t in range(max_iter):
+            M = means_from_sums(sums, M, s)
+            updates.append(sums)
+            if t == max_iter - 1:
+                break
+            z_new, sums = blocks.step(M - s, z_old=z, sums=incremental(sums, t))
+            if np.array_equal(z_new, z):
+                break  # the assignment stopped changing
+            z = z_new
+        losses = blocks.losses_of_means(updates) if updates else []
+    finally:
+        blocks.release()
     return M, z[:N], losses
 
 

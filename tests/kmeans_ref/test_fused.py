@@ -94,6 +94,26 @@ def test_incremental_sums_equal_fresh_sums(k):
     np.testing.assert_array_equal(delta[:, -1], fresh[:, -1])  # counts are exact
 
 
+@pytest.mark.parametrize("d, k, caller_books", [(64, 8, True), (2, 64, True), (64, 64, False)])
+def test_small_passes_gather_moved_observations_on_either_side(d, k, caller_books):
+    # One block per thread: the calling thread or each thread gathers the moved observations.
+    rng = np.random.default_rng(d + k)
+    X = rng.normal(size=(d, 10_000))
+    with thread_limit(2):
+        blocks = SquaredBlocks(X, k)
+        assert (blocks.threads, blocks.n_blocks, blocks.caller_books) == (2, 2, caller_books)
+        s = blocks.shift[:, None]
+        M = X[:, :k].copy()
+        z, sums = blocks.step(M - s)
+        M2 = M + 0.1 * rng.normal(size=M.shape)
+        z_fresh, fresh = blocks.step(M2 - s)
+        z_delta, delta = blocks.step(M2 - s, z_old=z, sums=sums)
+    assert 0 < np.count_nonzero(z_fresh != z) < z.size // 2  # some, not all, moved
+    np.testing.assert_array_equal(z_delta, z_fresh)
+    np.testing.assert_allclose(delta, fresh, rtol=1e-12, atol=1e-9)
+    np.testing.assert_array_equal(delta[:, -1], fresh[:, -1])
+
+
 @pytest.mark.parametrize("k, n", [(3, 50), (40, 50), (40, 20_000)])
 def test_moved_sums_is_the_difference_of_the_sums_of_both_labellings(k, n):
     # One-hot products (k <= 16), one weighted bincount (few moves), two sorts (many moves).
@@ -200,3 +220,32 @@ def test_dense_labels_is_the_one_hot_matrix(k):
     z = np.random.default_rng(k).integers(0, k, size=10_001)
     with thread_limit(2):
         np.testing.assert_array_equal(dense_labels(z, k), ref.one_hot(z, k))
+
+
+def test_released_buffers_serve_the_next_call_of_the_same_shape():
+    rng = np.random.default_rng(11)
+    X1, X2 = rng.normal(size=(2, 5, 3_001))
+    first = SquaredBlocks(X1, 6)
+    first.step(X1[:, :6] - first.shift[:, None])
+    kept, workspaces = first.blocks, first._workspaces
+    assert kept is not None and workspaces  # buffers exist to be handed on
+    first.release()
+    second = SquaredBlocks(X2, 6)
+    assert second.blocks is kept and second._workspaces is workspaces
+    fresh = SquaredBlocks(X2.copy(), 6)  # the spare set is taken: this one allocates
+    assert fresh.blocks is not kept
+    np.testing.assert_array_equal(second.blocks, fresh.blocks)  # refilled with X2, padding included
+    Mc = X2[:, 10:16] - second.shift[:, None]
+    for got, want in zip(second.step(Mc), fresh.step(Mc)):
+        np.testing.assert_array_equal(got, want)
+    second.release()
+    assert SquaredBlocks(X2, 7).blocks is not kept  # another shape does not take them
+    assert SquaredBlocks(X2, 6).blocks is kept  # ... nor drop them
+
+
+def test_large_buffers_are_not_kept():
+    X = np.zeros((64, 80_000))  # 41 MB of blocks, over the 32 MB kept
+    blocks = SquaredBlocks(X, 3)
+    kept = blocks.blocks
+    blocks.release()
+    assert SquaredBlocks(X, 3).blocks is not kept
