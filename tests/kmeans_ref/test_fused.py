@@ -8,7 +8,7 @@ import pytest
 
 import kmeans_ref as ref
 from kmeans_ref import _parallel
-from kmeans_ref._fused import SquaredBlocks, moved_sums, sums_by_label
+from kmeans_ref._fused import SquaredBlocks, moved_sums, sums_by_label, take_columns
 from kmeans_ref.loops import dense_labels
 from kmeans_ref._parallel import blas_batch, run_blocks, thread_limit
 
@@ -249,3 +249,24 @@ def test_large_buffers_are_not_kept():
     kept = blocks.blocks
     blocks.release()
     assert SquaredBlocks(X, 3).blocks is not kept
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_take_columns_is_np_take_along_columns(order):
+    cols = np.asarray(np.arange(5 * 9.0).reshape(5, 9), order=order)
+    idx = np.array([7, 0, 0, 3])
+    np.testing.assert_array_equal(take_columns(cols, idx), np.take(cols, idx, axis=1))
+
+
+def test_blocks_are_stored_by_observation_when_scores_are():
+    X = np.random.default_rng(2).normal(size=(3, 1_001))  # 1,001: the last block is padded
+    by_cluster, by_observation = SquaredBlocks(X, 8), SquaredBlocks(X, 64)
+    assert not by_cluster.rows and by_cluster.blocks[0].flags.c_contiguous
+    assert by_observation.rows and by_observation.blocks[0].T.flags.c_contiguous
+    # the same (d + 1, c) content either way: [x - s; 1], zero padding
+    for blocks in (by_cluster, by_observation):
+        first = blocks.blocks[0]
+        n = min(blocks.c, X.shape[1])
+        np.testing.assert_array_equal(first[:3, :n], X[:, :n] - blocks.shift[:, None])
+        assert np.all(first[3, :n] == 1)
+        assert blocks.n_blocks == 1 and n < blocks.c and np.all(first[:, n:] == 0)
