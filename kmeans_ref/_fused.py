@@ -141,14 +141,10 @@ def sums_of_columns(cols, z, k, label_dtype, one_hot=None):
     allocating that matrix.
     """
     if k <= _ONE_HOT_K:
-        p, n = cols.shape
+        n = cols.shape[1]
         one_hot = np.empty((n, k)) if one_hot is None else one_hot[:n]
         np.equal(z[:, None], np.arange(k), out=one_hot)
-        step = blas_batch(p, k)
-        out = np.zeros((p, k))
-        for j in range(0, n, step):
-            out += np.matmul(cols[:, j:j + step], one_hot[j:j + step])
-        return out.T
+        return _products(cols, one_hot)
     counts = np.bincount(z, minlength=k)
     full = np.flatnonzero(counts)
     order = np.argsort(z.astype(label_dtype, copy=False), kind="stable")
@@ -158,15 +154,36 @@ def sums_of_columns(cols, z, k, label_dtype, one_hot=None):
     return out
 
 
+def _products(cols, W):
+    """``(cols @ W).T`` (k, p) for ``cols`` (p, n) and ``W`` (n, k), in slices small enough
+    for BLAS to stay on the calling thread (see :func:`blas_batch`)."""
+    p, n = cols.shape
+    step = blas_batch(p, W.shape[1])
+    if n <= step:
+        return np.matmul(cols, W).T
+    out = np.zeros((p, W.shape[1]))
+    for j in range(0, n, step):
+        out += np.matmul(cols[:, j:j + step], W[j:j + step])
+    return out.T
+
+
 def moved_sums(cols, new, old, k, label_dtype):
     """Change of :func:`sums_of_columns` (k, p) when observations ``cols`` (p, n) move from labels ``old`` to ``new``.
 
-    Few observations (``n p`` up to ``_MOVED_BINCOUNT``) above ``_ONE_HOT_K``
-    clusters: one weighted ``np.bincount`` over (label, feature) pairs;
-    otherwise :func:`sums_of_columns` of both labellings.
+    Up to ``_ONE_HOT_K`` clusters: one product with the difference of the two
+    one-hot matrices (n, k) (18-35 % faster than two products at k = 8 and 16,
+    slower from k = 32 on). Above, with few observations (``n p`` up to
+    ``_MOVED_BINCOUNT``): one weighted ``np.bincount`` over (label, feature)
+    pairs; otherwise :func:`sums_of_columns` of both labellings.
     """
     p, n = cols.shape
-    if k <= _ONE_HOT_K or n * p > _MOVED_BINCOUNT:
+    if k <= _ONE_HOT_K:
+        labels = np.arange(k)
+        change = np.empty((n, k))
+        np.equal(new[:, None], labels, out=change)
+        np.subtract(change, old[:, None] == labels, out=change)
+        return _products(cols, change)
+    if n * p > _MOVED_BINCOUNT:
         return sums_of_columns(cols, new, k, label_dtype) - sums_of_columns(cols, old, k, label_dtype)
     # bin j + k a for the pair (label j, feature a); the old labels with weights of opposite sign
     bins = np.concatenate([new, old]) + (k * np.arange(p))[:, None]

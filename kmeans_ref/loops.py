@@ -196,6 +196,10 @@ def incremental(sums, t):
 def means_from_sums(sums, M_prev, s):
     """Centroids from the shifted cluster sums (k, d + 1) of a pass; empty clusters keep M_prev."""
     counts = sums[:, -1]
+    if counts.all():  # the usual case, in three NumPy calls rather than seven
+        M = sums[:, :-1].T / counts
+        M += s
+        return M
     full = counts > 0
     M = M_prev.copy()
     M[:, full] = sums[full, :-1].T / counts[full] + s
