@@ -240,7 +240,7 @@ class SquaredBlocks:
                              and (self.d + 1) * k < _CALLER_BOOKS_WORK)
         # Buffers kept between passes, and from the last call of the same shape (._spare):
         # fresh ones cost page faults.
-        self._key = (self.n_blocks, self.d, self.c, self.b, k, keep)
+        self._key = (self.n_blocks, self.d, self.c, self.b, k, self.rows, keep)
         self.blocks, self._workspaces = spare.take(self._key)
         if keep:
             if self.blocks is None:
