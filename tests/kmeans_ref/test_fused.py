@@ -270,3 +270,19 @@ def test_blocks_are_stored_by_observation_when_scores_are():
         np.testing.assert_array_equal(first[:3, :n], X[:, :n] - blocks.shift[:, None])
         assert np.all(first[3, :n] == 1)
         assert blocks.n_blocks == 1 and n < blocks.c and np.all(first[:, n:] == 0)
+
+
+@pytest.mark.parametrize("fit", ["lloyd", "KMeans"])
+def test_lloyd_and_kmeans_hand_their_buffers_on(fit, monkeypatch):
+    import kmeans_ref._spare as spare_module
+
+    X = np.random.default_rng(4).normal(size=(3, 2_000))
+    monkeypatch.setattr(spare_module.spare, "_kept", None)
+    if fit == "lloyd":
+        ref.lloyd(X, X[:, :5], max_iter=3)
+    else:
+        ref.KMeans(5, init=X[:, :5].T, max_iter=3).fit(X.T)
+    kept = spare_module.spare._kept
+    assert kept is not None
+    blocks = SquaredBlocks(X, 5)  # the next computation of that shape takes them
+    assert blocks.blocks is kept[1] and spare_module.spare._kept is None
