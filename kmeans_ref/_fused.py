@@ -266,12 +266,7 @@ class SquaredBlocks:
         start = i * self.c
         stop = min(start + self.c, self.N)
         n = stop - start
-        part = out[:self.d, :n]
-        if self.X.strides[1] == self.X.itemsize:
-            np.subtract(self.X[:, start:stop], self.shift[:, None], out=part)
-        else:  # samples stored by row: a plain transposing copy first is faster
-            np.copyto(part, self.X[:, start:stop])
-            part -= self.shift[:, None]
+        np.subtract(self.X[:, start:stop], self.shift[:, None], out=out[:self.d, :n])
         out[self.d, :n] = 1.0
         if n < self.c:
             out[:, n:] = 0.0  # padding: zero distance to everything, zero weight
