@@ -34,11 +34,8 @@ clusters blocks are stored that way, a block's scores come out by cluster,
 clusters is branch-free (:class:`_LowestArgmin`); from 48 on blocks are
 stored by observation, (c, d + 1), scores come out by observation, (c, k),
 and ``np.argmin`` runs along rows (:meth:`SquaredBlocks.empty_blocks`).
-Either way the lowest index wins a tie. Measured single-threaded on
-this project's 2-core AVX-512 machine (NumPy 2.4, OpenBLAS 0.3.31, CPU time,
-best of 7 on 300,000 uniform observations): product and argmin take 4.9 ms
-(k, c) against 10.0 ms (c, k) at d = 2, k = 16; 10.3 against 15.9 ms at
-d = 16, k = 16; equal at k = 32; 21.6 against 17.5 ms at d = 2, k = 64.
+Either way the lowest index wins a tie (the threshold's measurements are at
+``_ROW_SCORES_K``).
 Lloyd's cluster sums are updated with the observations that changed cluster
 only. The L1 passes of k-medians are in :mod:`._fused_l1`.
 """
@@ -51,8 +48,12 @@ from ._spare import spare
 __all__ = ["data_shift", "labels_dtype", "SquaredBlocks", "sums_by_label", "sums_of_columns", "take_columns"]
 
 # From this many clusters on, scores are laid out by observation, (c, k), and np.argmin
-# runs along rows (vectorised for long rows): 10-20 % faster than the branch-free argmin
-# over (k, c) at k = 64, d <= 16, equal at k = 32 (single thread, best of 7).
+# runs along rows. np.argmin branches on the data, so it must be timed on blocks it has
+# not just seen: over 24 fresh blocks of 1,000 or 5,000 observations it took 0.65 ns per score at
+# k = 64 against 0.77-0.85 for the branch-free argmin over (k, c), but 1.16 against 0.77
+# at k = 32 (the same block again and again: 0.22 ns at k = 64). In Lloyd's loop, scores
+# by cluster at k = 64 were 1-11 % slower at N = 10**4 and 10**5, d = 2 to 64, except
+# d = 2, N = 10**5 (7-8 % faster; best of 8, interleaved with scikit-learn).
 _ROW_SCORES_K = 48
 # With two clusters and at least this many features, labels come from one score
 # difference (a matrix-vector product): at d = 64, 11.7 ms against 41 ms for the two
