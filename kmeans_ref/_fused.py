@@ -250,9 +250,13 @@ class SquaredBlocks:
         self._sumsq_value = None
 
     def release(self):
-        """Hand the buffers on to the next passes of the same shape; this object is then unusable."""
-        spare.give(self._key, self.blocks, self._workspaces)
-        self.blocks, self._workspaces = None, None
+        """Hand the buffers on to the next passes of the same shape; this object is then unusable.
+
+        A second call does nothing (the buffers may already be another object's).
+        """
+        if self._workspaces is not None:
+            spare.give(self._key, self.blocks, self._workspaces)
+            self.blocks, self._workspaces = None, None
 
     @property
     def sumsq(self):

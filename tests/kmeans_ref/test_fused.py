@@ -240,7 +240,10 @@ def test_released_buffers_serve_the_next_call_of_the_same_shape():
         np.testing.assert_array_equal(got, want)
     second.release()
     assert SquaredBlocks(X2, 7).blocks is not kept  # another shape does not take them
-    assert SquaredBlocks(X2, 6).blocks is kept  # ... nor drop them
+    third = SquaredBlocks(X2, 6)
+    assert third.blocks is kept  # ... nor drop them
+    second.release()  # a second release must not hand on buffers now third's
+    assert SquaredBlocks(X2, 6).blocks is not kept
 
 
 def test_large_buffers_are_not_kept():
