@@ -8,16 +8,18 @@ was killed. The tests below read what it saw.
 """
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 import textwrap
 import uuid
+from pathlib import Path
 
 import pytest
 
 from autograder.isolation.confine import landlock_abi
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from scenario import run_scenario
 
 SECRET = "forks-test-secret-" + uuid.uuid4().hex
 MARKER = "student-alpha-" + uuid.uuid4().hex
@@ -116,13 +118,7 @@ SCENARIO = textwrap.dedent(r"""
 
 @pytest.fixture(scope="module")
 def seen(tmp_path_factory):
-    root = tmp_path_factory.mktemp("forks")
-    env = dict(os.environ, KMEANS_COURSE_SECRET=SECRET, MPLBACKEND="Agg")
-    proc = subprocess.run([sys.executable, "-c", SCENARIO, str(root), MARKER], capture_output=True, text=True,
-                          timeout=300, env=env)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("SEEN ")]
-    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-5000:]
-    return json.loads(lines[-1][len("SEEN "):])
+    return run_scenario(SCENARIO, str(tmp_path_factory.mktemp("forks")), MARKER, secret=SECRET)
 
 
 pytestmark = [pytest.mark.xdist_group("grading"),

@@ -8,16 +8,19 @@ after the server was killed. The tests below read what it saw.
 """
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 import textwrap
 import uuid
+from pathlib import Path
 
 import pytest
 
 from autograder.isolation.confine import landlock_abi
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from scenario import run_scenario
 
 SECRET = "sandbox-forks-secret-" + uuid.uuid4().hex
 
@@ -142,12 +145,7 @@ SCENARIO = textwrap.dedent(r'''
 
 @pytest.fixture(scope="module")
 def seen(tmp_path_factory):
-    env = dict(os.environ, KMEANS_COURSE_SECRET=SECRET, MPLBACKEND="Agg")
-    proc = subprocess.run([sys.executable, "-c", SCENARIO], capture_output=True, text=True, timeout=600, env=env,
-                          cwd=str(tmp_path_factory.mktemp("sandbox-forks")))
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("SEEN ")]
-    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-5000:]
-    return json.loads(lines[-1][len("SEEN "):])
+    return run_scenario(SCENARIO, secret=SECRET, cwd=str(tmp_path_factory.mktemp("sandbox-forks")), timeout=600)
 
 
 pytestmark = [pytest.mark.xdist_group("grading"),
